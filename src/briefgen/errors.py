@@ -1,0 +1,146 @@
+"""Every error briefgen raises on purpose.
+
+One base class (:class:`BriefgenError`) so callers can catch everything of
+ours in one place, and one subclass per thing that can go wrong so they can
+react to the ones they care about. Each message says what happened *and what
+to do next*: the CLI and the Slack bot print ``str(error)`` as it is, so the
+message is the user interface.
+"""
+
+from __future__ import annotations
+
+
+class BriefgenError(Exception):
+    """Base class of every error briefgen raises deliberately."""
+
+
+# --- configuration -----------------------------------------------------------
+
+
+class ConfigError(BriefgenError):
+    """A setting is missing, malformed or contradicts another one."""
+
+
+class NoProviderError(ConfigError):
+    """No model provider could be resolved from arguments, environment or extras."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No model is configured. Do one of: "
+            "(1) set OPENAI_API_KEY to use OpenAI; "
+            "(2) set BRIEFGEN_BASE_URL (or pass base_url=/--base-url) to any "
+            "OpenAI-compatible server such as Ollama, vLLM or llama.cpp; "
+            "(3) pip install 'briefgen[local]' to run the bundled local model offline."
+        )
+
+
+# --- ingest -------------------------------------------------------------------
+
+
+class IngestError(BriefgenError):
+    """An article could not be loaded or cleaned."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class ArticleNotFoundError(IngestError):
+    """A path given as an article does not exist."""
+
+
+class EmptyArticleError(IngestError):
+    """An article has no usable text (empty, whitespace, or only boilerplate)."""
+
+
+class BinaryInputError(IngestError):
+    """An article looks binary (an image, PDF, archive...), not text or HTML."""
+
+
+class UnsupportedFormatError(IngestError):
+    """An article's format is recognised but not supported (e.g. PDF)."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched (unreachable, HTTP error, too large, timeout)."""
+
+
+class ExtractionError(IngestError):
+    """A page was fetched but no main text could be extracted from it."""
+
+
+class NoArticlesError(IngestError):
+    """summarize() was called with nothing usable to summarise."""
+
+
+# --- model --------------------------------------------------------------------
+
+
+class ModelError(BriefgenError):
+    """The model could not produce a usable answer."""
+
+
+class ModelUnavailableError(ModelError):
+    """The model server could not be reached or refused the request."""
+
+
+class ModelOutputError(ModelError):
+    """The model answered, but not with something that fits the schema."""
+
+
+class IncompleteOutputError(ModelOutputError):
+    """The model's answer was cut off (max_tokens or context reached)."""
+
+
+class BudgetExceededError(ModelError):
+    """The token budget of a call or a brief was spent before it finished."""
+
+
+# --- local runtime ----------------------------------------------------------------
+
+
+class LocalRuntimeError(BriefgenError):
+    """The bundled local model server could not be prepared or started."""
+
+
+class LocalExtraNotInstalledError(LocalRuntimeError):
+    """``briefgen[local]`` (llama-cpp-python's server) is not installed."""
+
+    def __init__(self, missing: str = "llama_cpp") -> None:
+        super().__init__(
+            f"The local model runtime is not installed ({missing} is missing). "
+            "Install it with: pip install 'briefgen[local]' "
+            "(it compiles llama.cpp: about 7-8 minutes on 2 cores), "
+            "or configure a remote model with OPENAI_API_KEY or BRIEFGEN_BASE_URL."
+        )
+
+
+class LocalModelNotFoundError(LocalRuntimeError):
+    """The requested GGUF model is neither a known packaged model nor a file."""
+
+
+class InsufficientDiskError(LocalRuntimeError):
+    """Not enough free disk space to assemble the model in the cache folder."""
+
+
+class ModelChecksumError(LocalRuntimeError):
+    """The assembled model file does not match its pinned sha256."""
+
+
+class ServerExitedError(LocalRuntimeError):
+    """The local server process exited before it became ready."""
+
+
+class PortInUseError(LocalRuntimeError):
+    """The port asked for the local server is already taken."""
+
+
+class ServerTimeoutError(LocalRuntimeError):
+    """The local server did not answer /v1/models in time."""
+
+
+# --- verification ---------------------------------------------------------------
+
+
+class VerificationError(BriefgenError):
+    """A saved brief's citations no longer match their articles."""
