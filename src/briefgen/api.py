@@ -1,0 +1,119 @@
+"""The library surface: :func:`summarize`, :func:`asummarize` and the batch forms.
+
+Configuration is explicit and per call: keyword arguments become a
+:class:`~briefgen.config.Settings` (arguments beat ``BRIEFGEN_*`` environment
+variables, which beat defaults). Pass ``settings=`` to reuse one object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import openai
+
+from briefgen.config import Settings
+from briefgen.errors import BriefgenError
+from briefgen.ingest import ArticleInput
+from briefgen.models import Brief
+from briefgen.pipeline import Briefer, ProgressCallback
+
+T = TypeVar("T")
+
+
+def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
+    if settings is not None:
+        return settings.model_copy(update={k: v for k, v in options.items() if v is not None}) if options else settings
+    return Settings.resolve(**options)
+
+
+def _as_list(articles: ArticleInput | Sequence[ArticleInput]) -> list[ArticleInput]:
+    if isinstance(articles, (str, bytes)) or not isinstance(articles, Iterable):
+        return [articles]  # type: ignore[list-item]
+    return list(articles)  # type: ignore[arg-type]
+
+
+async def asummarize(
+    articles: ArticleInput | Sequence[ArticleInput],
+    *,
+    model: str | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> Brief:
+    """Summarise ``articles`` (strings, paths, URLs, HTML or :class:`Article`) into a :class:`Brief`.
+
+    ``options`` are any :class:`Settings` field (``max_points=``, ``language=``...).
+    Raises a :class:`~briefgen.errors.BriefgenError` subclass when no brief can be made.
+    """
+    resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})
+    async with Briefer(resolved, client=client) as briefer:
+        return await briefer.brief(_as_list(articles), progress=progress)
+
+
+def summarize(articles: ArticleInput | Sequence[ArticleInput], **kwargs: Any) -> Brief:
+    """Blocking form of :func:`asummarize` (same arguments)."""
+    return _run(asummarize(articles, **kwargs))
+
+
+BatchResult = Brief | BriefgenError
+
+
+async def asummarize_batch(
+    stories: Iterable[Sequence[ArticleInput]],
+    *,
+    concurrency: int = 4,
+    on_result: Callable[[int, BatchResult], Awaitable[None] | None] | None = None,
+    model: str | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> list[BatchResult]:
+    """One brief per story, ``concurrency`` at a time, sharing one client (and local server).
+
+    A story that fails yields its :class:`BriefgenError` in the result list
+    instead of stopping the batch; ``on_result(index, result)`` is called as
+    each finishes so callers can write results out immediately.
+    """
+    resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})
+    story_list = [list(s) for s in stories]
+    results: list[BatchResult | None] = [None] * len(story_list)
+    gate = asyncio.Semaphore(max(concurrency, 1))
+    async with Briefer(resolved, client=client) as briefer:
+
+        async def one(index: int, story: list[ArticleInput]) -> None:
+            async with gate:
+                try:
+                    outcome: BatchResult = await briefer.brief(story)
+                except BriefgenError as exc:
+                    outcome = exc
+            results[index] = outcome
+            if on_result is not None:
+                maybe = on_result(index, outcome)
+                if asyncio.iscoroutine(maybe):
+                    await maybe
+
+        await asyncio.gather(*(one(i, s) for i, s in enumerate(story_list)))
+    return [r for r in results if r is not None]
+
+
+def summarize_batch(stories: Iterable[Sequence[ArticleInput]], **kwargs: Any) -> list[BatchResult]:
+    """Blocking form of :func:`asummarize_batch` (same arguments)."""
+    return _run(asummarize_batch(stories, **kwargs))
+
+
+def _run(coro: Awaitable[T]) -> T:
+    """Run a coroutine from sync code, also when an event loop is already running (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]

@@ -1,0 +1,141 @@
+"""Boilerplate removal for scraped article text.
+
+Scraped pages carry share prompts, radio-player text, weather banners,
+captions printed twice, bylines and copyright lines. None of it is news, and
+every line of it that reaches the model is a line the model may quote. The
+rules here are deliberately structural rather than a list of outlets:
+
+1. *Prose only.* A body line must read like prose: end with sentence
+   punctuation (or be long) and have several words. Menus, banners, player
+   timers, tags and sub-heads fail this test.
+2. *Known prose-shaped boilerplate* (comment and login prompts, donation
+   appeals, copyright and photo-credit lines, bylines) is matched by pattern.
+3. *Captions.* A line printed twice verbatim is a caption (pages print them
+   under the photo and again in the alt text): every copy is dropped. A line
+   ending in a photo credit such as ``[AP/YONHAP]`` is dropped too.
+
+HTML goes through trafilatura first (:mod:`briefgen.ingest.loader`); these
+rules then run on its output as well, because captions survive extraction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Prose-shaped lines that are still boilerplate. Matched case-insensitively
+# against a whole stripped line.
+BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(log ?in|sign ?in|sign up|subscribe)\b.*",
+        r"^to (write|post|leave) (a )?comments?\b.*",
+        r"^help us keep .*",
+        r"^(please )?(support|donate|make a contribution)\b.*",
+        r"^(share|tweet|email|print)( this)?( article| story)?[.!]?$",
+        r"^(©|\(c\)|copyright)\s*\d{4}.*",
+        r"^\[?copyright\b.*\]?$",
+        r"^all rights reserved.*",
+        r"^-?\s*advertisement\s*-?$",
+        r"^by [A-Z][\w.'’ -]+(\[[^\]]*@[^\]]*\]|\S+@\S+).*$",
+        r"^.*\S+@\S+\.\w+\]?$",
+        r"^(photo|image|video)\s*:.*",
+        r"^(in this photo|this photo|the content of this image)\b.*",
+        r"^(independent journalists were not given access)\b.*",
+        r"^read more\b.*",
+        r"^related (article|stories|story)s?\b.*",
+    )
+)
+
+# A trailing photo credit, e.g. "... on June 11. [AP/YONHAP]".
+PHOTO_CREDIT = re.compile(r"\[(?:[A-Z][A-Za-z]*[ ,/&]*){1,4}\]\s*$")
+
+# Missing spaces between sentences, as in "...United States.Rosyn Park reports."
+# Scrapers that join paragraphs drop the newline; the segmenter then sees one
+# enormous sentence. Lower-case letter or closing quote, sentence mark, capital.
+_GLUED_SENTENCE = re.compile(r"(?<=[a-z0-9”\"’)\]][.!?])(?=[A-Z][a-z])")
+_GLUED_ABBREV = re.compile(r"(?<=\b[A-Z]\.[A-Z]\.)(?=[A-Z][a-z])")
+# Broadcast-transcript speaker labels at the start of a sentence.
+_SPEAKER_LABEL = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(Anchor|Reporter|Host|Correspondent):\s*", re.MULTILINE)
+# Leading "date 2025-06-18 Photo : YONHAP News" style banners fused into text.
+_LEADING_BANNER = re.compile(
+    r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*(photo\s*:\s*[^\n]*?news)?\s*", re.IGNORECASE
+)
+
+_SENTENCE_END = re.compile(r"[.!?…][”\"’')\]]*$")
+
+
+@dataclass
+class CleanResult:
+    """Cleaned text plus what was removed, so callers can report it."""
+
+    text: str
+    title: str | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def _is_prose(line: str) -> bool:
+    words = line.split()
+    if len(words) >= 25:
+        return True
+    return len(words) >= 6 and bool(_SENTENCE_END.search(line))
+
+
+def _is_boilerplate(line: str) -> bool:
+    return any(p.match(line) for p in BOILERPLATE_PATTERNS) or bool(PHOTO_CREDIT.search(line))
+
+
+_DATEISH = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}, \d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def _title_candidate(line: str) -> bool:
+    """A headline: several words, no closing full stop, not shouting, not a date banner."""
+    words = line.split()
+    return (
+        5 <= len(words) <= 30
+        and not _SENTENCE_END.search(line)
+        and not line.isupper()
+        and not _DATEISH.search(line)
+        and not _is_boilerplate(line)
+    )
+
+
+def normalize_spacing(text: str) -> str:
+    """Repair glued sentences and strip speaker labels (see module docs)."""
+    text = _LEADING_BANNER.sub("", text)
+    text = _GLUED_SENTENCE.sub(" ", text)
+    text = _GLUED_ABBREV.sub(" ", text)
+    text = _SPEAKER_LABEL.sub("", text)
+    return text
+
+
+def clean_text(raw: str, *, title: str | None = None) -> CleanResult:
+    """Return the article body of ``raw`` as paragraphs separated by blank lines.
+
+    ``title``, when known (from HTML metadata), is removed from the body; when
+    unknown, the first headline-shaped line is taken as the title.
+    """
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    lines = [" ".join(line.split()) for line in raw.split("\n")]
+    lines = [line for line in lines if line]
+    counts = Counter(lines)
+    dropped: list[str] = []
+    kept: list[str] = []
+    for line in lines:
+        if title is None and _title_candidate(line):
+            title = line
+            continue
+        if title is not None and line == title:
+            continue
+        if counts[line] > 1 and len(line.split()) >= 8:
+            dropped.append(line)  # a caption printed twice: drop every copy
+            continue
+        if _is_boilerplate(line) or not _is_prose(line):
+            dropped.append(line)
+            continue
+        kept.append(normalize_spacing(line))
+    return CleanResult(text="\n\n".join(kept), title=title, dropped=dropped)

@@ -1,0 +1,201 @@
+"""The public data model: what goes in (:class:`Article`) and what comes out (:class:`Brief`).
+
+These are the types users keep, serialise and re-check later, so every field
+that a downstream check needs (character spans, the exact quote, the sha256
+of the text it was checked against) is stored, not recomputed. The schemas the
+*model* fills are smaller and live in :mod:`briefgen.schema`; turning one into
+the other is where verification happens (:mod:`briefgen.pipeline`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class Sentence(BaseModel):
+    """One sentence of an article's cleaned text, with character offsets into it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class Article(BaseModel):
+    """A cleaned, segmented article: the unit every citation points into.
+
+    ``text`` is the article *after* boilerplate removal; all character spans
+    in a brief index into it, and ``sha256`` fingerprints it so a saved brief
+    can later be re-verified against the same text.
+    """
+
+    id: str = Field(description="Short stable id used in citations, e.g. '002_90632c3da004c7e2'.")
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: date | None = None
+    language: str | None = None
+    source: str | None = Field(default=None, description="Where it was loaded from: a path, URL or '<text>'.")
+    sentences: list[Sentence] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        """The sentence containing character ``offset`` (None if outside every sentence)."""
+        for sentence in self.sentences:
+            if sentence.start <= offset < sentence.end:
+                return sentence
+        return None
+
+    @property
+    def label(self) -> str:
+        """How the article is named to people: its outlet, else its id."""
+        return self.outlet or self.id
+
+
+MatchKind = Literal["exact", "normalized", "fuzzy"]
+
+
+class Citation(BaseModel):
+    """A verified pointer from a claim into an article.
+
+    ``quote`` is always the article's own text at ``[start, end)`` — when the
+    model paraphrased slightly and the quote was found by a fuzzy match, the
+    shipped quote is the source's wording, never the model's.
+    """
+
+    article_id: str
+    sentence_index: int | None = Field(description="Index of the first sentence the span touches.")
+    start: int
+    end: int
+    quote: str
+    match: MatchKind = "exact"
+    score: float = Field(default=100.0, description="Match score 0-100 (100 for exact matches).")
+
+
+class Point(BaseModel):
+    """One claim of the brief with every citation that supports it."""
+
+    text: str
+    citations: list[Citation]
+    articles: list[str] = Field(description="Ids of the articles cited, in citation order.")
+    outlets: int = Field(description="How many distinct outlets support the point.")
+    derived_numbers: list[str] = Field(
+        default_factory=list,
+        description="Numbers in the text that are sums of numbers in the quotes (e.g. 6,000 = 1,000 + 5,000).",
+    )
+
+
+class ConflictSide(BaseModel):
+    label: str = Field(description="What this side says or whom it credits, e.g. 'Tass'.")
+    citations: list[Citation]
+
+
+class Conflict(BaseModel):
+    """Sources that disagree, or a source that flags a claim as disputed or unverified."""
+
+    kind: Literal["attribution", "number", "disputed"]
+    topic: str
+    sides: list[ConflictSide]
+
+
+class StaleArticle(BaseModel):
+    article_id: str
+    published: date | None
+    reference_date: date | None
+    days_apart: int | None
+    reason: str
+
+
+class RejectedClaim(BaseModel):
+    """A claim the model made that failed verification and was left out of the brief."""
+
+    article_id: str | None
+    claim: str
+    quote: str | None
+    reason: str
+    stage: Literal["extract", "synthesize"] = "extract"
+
+
+class Source(BaseModel):
+    id: str
+    outlet: str | None
+    title: str | None
+    url: str | None
+    published: date | None
+    sha256: str
+    chars: int
+    stale: bool = False
+
+
+class CallUsage(BaseModel):
+    """Tokens and time of one logical model call (re-asks included)."""
+
+    purpose: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+
+
+class Usage(BaseModel):
+    calls: list[CallUsage] = Field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    reasks: int = 0
+    cost_usd: float | None = None
+    wall_time_s: float = 0.0
+
+
+class Provenance(BaseModel):
+    model: str
+    model_name: str | None = Field(default=None, description="Human name, e.g. from GGUF metadata.")
+    provider: str = Field(description="'openai', 'base_url', 'local' or 'client'.")
+    provider_host: str | None = None
+    prompt_version: str
+    briefgen_version: str
+    input_sha256: list[str]
+    created_at: datetime
+
+
+class Brief(BaseModel):
+    """A short, cited brief of several articles about one story."""
+
+    headline: str
+    lede: str
+    points: list[Point]
+    background: list[Point] = Field(
+        default_factory=list, description="Points from stale articles, kept apart from the news."
+    )
+    conflicts: list[Conflict] = Field(default_factory=list)
+    stale: list[StaleArticle] = Field(default_factory=list)
+    rejected: list[RejectedClaim] = Field(default_factory=list)
+    sources: list[Source]
+    single_source: bool = False
+    warnings: list[str] = Field(default_factory=list)
+    usage: Usage
+    provenance: Provenance
+
+    def citations(self) -> list[Citation]:
+        """Every citation the brief ships, in points, background and conflicts."""
+        out: list[Citation] = []
+        for point in [*self.points, *self.background]:
+            out.extend(point.citations)
+        for conflict in self.conflicts:
+            for side in conflict.sides:
+                out.extend(side.citations)
+        return out

@@ -1,0 +1,217 @@
+"""Test doubles that speak the real protocol: an OpenAI-compatible server on loopback.
+
+Used by briefgen's own tests and benchmarks, and useful in yours: point
+``base_url`` at a :class:`FakeOpenAIServer` and the whole stack runs for
+real (openai client, instructor, retries, HTTP) against answers you control.
+
+Two sources of answers:
+
+* **recorded** — :meth:`FakeOpenAIServer.from_cassette` loads a vcrpy
+  cassette recorded from a real model and answers each request with the
+  response recorded for the same request body;
+* **crafted** — :class:`CraftedReply` objects queued with
+  :meth:`FakeOpenAIServer.queue`, for faults a real model will not produce
+  on demand (HTTP 429 with ``Retry-After``, 500, slow answers, malformed or
+  cut-off JSON). Tests that use them say so in their names.
+
+The server binds 127.0.0.1 only and stops with its context manager.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class CraftedReply:
+    """A hand-made HTTP answer, for fault tests (never presented as a recording)."""
+
+    status: int = 200
+    body: bytes | str | dict[str, Any] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+    def payload(self) -> bytes:
+        if isinstance(self.body, dict):
+            return json.dumps(self.body).encode()
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return self.body
+
+
+def tool_call_completion(arguments: str | dict[str, Any], *, name: str = "Extraction", model: str = "crafted",
+                         prompt_tokens: int = 100, completion_tokens: int = 50,
+                         finish_reason: str = "tool_calls") -> dict[str, Any]:
+    """A chat.completion body carrying one tool call (instructor's TOOLS mode), for crafted replies."""
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments)
+    return {
+        "id": "chatcmpl-crafted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "call_0", "type": "function", "function": {"name": name, "arguments": arguments}}
+                    ],
+                },
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+@dataclass
+class RecordedReply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def load_cassette(path: Path) -> dict[bytes, deque[RecordedReply]]:
+    """Chat-completion interactions of a vcrpy cassette, keyed by exact request body."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    table: dict[bytes, deque[RecordedReply]] = {}
+    for interaction in data.get("interactions", []):
+        request, response = interaction["request"], interaction["response"]
+        body = request.get("body") or b""
+        key = body.encode() if isinstance(body, str) else body
+        raw = response["body"]["string"]
+        raw_bytes = raw.encode() if isinstance(raw, str) else raw
+        headers = {k: v[0] if isinstance(v, list) else v for k, v in (response.get("headers") or {}).items()}
+        headers = {k: v for k, v in headers.items() if k.lower() not in {"content-length", "transfer-encoding", "content-encoding"}}
+        table.setdefault(key, deque()).append(RecordedReply(response["status"]["code"], headers, raw_bytes))
+    return table
+
+
+class FakeOpenAIServer:
+    """A threaded OpenAI-compatible HTTP server on 127.0.0.1 (see module docs)."""
+
+    def __init__(
+        self,
+        *,
+        recorded: dict[bytes, deque[RecordedReply]] | None = None,
+        latency_s: float = 0.0,
+        model_id: str = "fake-model",
+        fallback: Callable[[dict[str, Any]], CraftedReply] | None = None,
+    ) -> None:
+        self.recorded = recorded or {}
+        self.latency_s = latency_s
+        self.model_id = model_id
+        self.fallback = fallback
+        self.crafted: deque[CraftedReply] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+
+    @classmethod
+    def from_cassette(cls, path: str | Path, **kwargs: Any) -> FakeOpenAIServer:
+        return cls(recorded=load_cassette(Path(path)), **kwargs)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def queue(self, *replies: CraftedReply) -> None:
+        """Answer the next requests with these crafted replies, in order."""
+        with self._lock:
+            self.crafted.extend(replies)
+
+    def start(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _answer(self, body: bytes) -> CraftedReply | RecordedReply:
+        with self._lock:
+            try:
+                parsed = json.loads(body or b"{}")
+            except json.JSONDecodeError:
+                parsed = {}
+            self.requests.append(parsed)
+            if self.crafted:
+                return self.crafted.popleft()
+            replies = self.recorded.get(body)
+            if replies:
+                reply = replies[0]
+                if len(replies) > 1:
+                    replies.popleft()  # several recordings of one body play in order; the last repeats
+                return reply
+        if self.fallback is not None:
+            return self.fallback(parsed)
+        return CraftedReply(
+            status=500,
+            body={"error": {"message": "FakeOpenAIServer: no recorded or queued answer for this request", "type": "fake"}},
+        )
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+                return
+
+            def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+                self.send_response(status)
+                headers = {"content-type": "application/json", **headers}
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                if self.path.rstrip("/").endswith("/models"):
+                    body = {"object": "list", "data": [{"id": server.model_id, "object": "model", "owned_by": "fake"}]}
+                    self._send(200, {}, json.dumps(body).encode())
+                else:
+                    self._send(404, {}, b'{"error": {"message": "not found"}}')
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                reply = server._answer(body)
+                delay = server.latency_s + (reply.delay_s if isinstance(reply, CraftedReply) else 0.0)
+                if delay:
+                    time.sleep(delay)
+                payload = reply.payload() if isinstance(reply, CraftedReply) else reply.body
+                try:
+                    self._send(reply.status, dict(reply.headers), payload)
+                except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout tests)
+                    pass
+
+        return Handler

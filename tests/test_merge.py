@@ -1,0 +1,122 @@
+"""Merging verified claims: grouping, outlet counts, conflicts and stale articles (no model)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from briefgen.ingest import load_article
+from briefgen.merge import (
+    VerifiedClaim,
+    attribution_conflicts,
+    attributions,
+    build_points,
+    disputed_statements,
+    find_stale,
+    group_claims,
+    number_conflicts,
+)
+from briefgen.models import Article
+from briefgen.schema import supporting_text
+from briefgen.verify import check_numbers, extract_numbers, locate_quote, make_citation
+
+from .conftest import seed_paths
+
+
+def _seeds() -> dict[str, Article]:
+    return {p.stem[:3]: load_article(p) for p in seed_paths()}
+
+
+def claim(article: Article, text: str, quote: str, rank: int = 0) -> VerifiedClaim:
+    match = locate_quote(quote, article)
+    assert match is not None, quote
+    support = supporting_text(article, match.start, match.end)
+    return VerifiedClaim(
+        article=article,
+        text=text,
+        citation=make_citation(article, match),
+        support=support,
+        rank=rank,
+        numbers=frozenset(extract_numbers(text)),
+        derived=check_numbers(text, support).derived,
+    )
+
+
+def test_stale_article_is_flagged_against_the_story_date() -> None:
+    seeds = _seeds()
+    stale, reference = find_stale(list(seeds.values()), stale_days=30)
+    assert reference == date(2025, 6, 17)
+    assert [s.article_id for s in stale] == [seeds["004"].id]
+    assert stale[0].days_apart == 238
+    assert find_stale([seeds["001"]], 30) == ([], date(2025, 6, 18))
+
+
+def test_same_fact_from_four_outlets_becomes_one_point() -> None:
+    s = _seeds()
+    claims = [
+        claim(s["000"], "Russian media reported Pyongyang will send 6,000 military workers and sappers to Kursk.",
+              "Pyongyang will send an additional 6,000 military workers and sappers"),
+        claim(s["001"], "Kim Jong-un intends to send six-thousand military personnel to Kursk.",
+              "intends to send six-thousand military personnel"),
+        claim(s["002"], "Kim decided to send 1,000 sappers and 5,000 military construction workers to Kursk, according to Tass.",
+              "decided to send 1,000 sappers to clear mines in the Kursk region and 5,000 military construction workers"),
+        claim(s["003"], "Kim Jong Un plans to send 6,000 workers to Russia's Kursk region.",
+              "plans to send 6,000 workers to assist Russia in the Kursk region"),
+        claim(s["002"], "Moscow and Pyongyang agreed to erect memorials to North Korean soldiers.",
+              "agreed to erect memorials in both countries", rank=3),
+    ]
+    groups = group_claims(claims)
+    outlet_of = {a.id: a.label for a in s.values()}
+    points = build_points(groups, outlet_of, limit=10)
+    top = points[0]
+    assert len(top.articles) == 4 and top.outlets == 4
+    assert "1,000" in top.text and "5,000" in top.text  # the representative states the parts
+    assert any("memorials" in p.text for p in points[1:])
+    for citation in top.citations:
+        assert citation.quote in s[citation.article_id[:3]].text
+
+
+def test_attribution_conflict_names_each_side() -> None:
+    s = _seeds()
+    claims = [
+        claim(s["000"], "Tass reported Kim will send 5,000 construction workers and 1,000 sappers.",
+              "has decided to send 5,000 military construction workers and 1,000 sappers"),
+        claim(s["001"], "According to RIA Novosti, the North will send 1,000 engineers and 5,000 construction workers.",
+              "dispatch one-thousand engineers to remove landmines in Russian territory and five-thousand construction workers"),
+    ]
+    groups = group_claims(claims)
+    assert len(groups) == 1
+    conflicts = attribution_conflicts(groups, {a.id: a.label for a in s.values()})
+    assert len(conflicts) == 1
+    labels = {side.label for side in conflicts[0].sides}
+    assert labels == {"Tass", "RIA Novosti"}
+
+
+def test_attributions_recognise_agencies_and_state_media() -> None:
+    assert attributions("according to Russia's state news agency, Tass.") == {"Tass"}
+    assert attributions("North Korea's official Korean Central News Agency said") == {"KCNA"}
+    assert attributions("according to Russian state media released Tuesday") == {"Russian state media"}
+
+
+def test_unrelated_numbers_about_one_fact_are_a_conflict() -> None:
+    s = _seeds()
+    a = claim(s["002"], "About 15,000 North Korean soldiers have been deployed to Russia.",
+              "about 15,000 North Korean soldiers have been deployed to Russia")
+    b = claim(s["003"], "About 600 North Korean soldiers have been deployed to Russia.",
+              "South Korea‘s foreign ministry expressed serious concerns")  # quote irrelevant here
+    from briefgen.merge import Group
+
+    conflicts = number_conflicts([Group([a, b])])
+    assert conflicts and conflicts[0].kind == "number"
+
+
+def test_disputed_statements_surface_the_sources_own_caveats() -> None:
+    s = _seeds()
+    found = disputed_statements([s["002"], s["004"]], {a.id: a.label for a in s.values()}, limit=10)
+    topics = " ".join(c.topic for c in found)
+    assert "Ukraine has insisted it still has troops present there" in topics
+    assert "didn't mention the dispatch" in topics
+    assert "yet to be substantiated" in topics
+    assert "Special Buryat Battalion" in topics
+    for conflict in found:
+        citation = conflict.sides[0].citations[0]
+        assert citation.quote == conflict.topic
