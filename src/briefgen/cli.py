@@ -1,41 +1,310 @@
-"""Minimal command line (the full CLI is built on top of this)."""
+"""The ``briefgen`` command line.
+
+``briefgen ARTICLE...`` makes one brief; subcommands do the rest::
+
+    briefgen batch DIR --out OUT    one brief per subfolder, concurrently, resumable
+    briefgen verify BRIEF.json      re-check a saved brief's citations
+    briefgen models | doctor        which provider and model would be used, and why
+    briefgen slack ... | eval ...   the Slack bot and the evaluation harness
+
+The CLI holds no briefing logic: it turns arguments into
+:class:`~briefgen.config.Settings` and inputs, calls the library, and prints.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from briefgen.api import summarize
+from briefgen import __version__
+from briefgen.cli_common import (
+    CONFIG_HELP,
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    Context,
+    add_model_options,
+    add_output_options,
+    escape,
+    make_context,
+    quiet_third_party_logs,
+    report_error,
+)
+from briefgen.cli_inputs import UsageError, expand_inputs
 from briefgen.errors import BriefgenError
+from briefgen.models import Brief
 from briefgen.render import FORMATS, render
 
+COMMANDS = ("batch", "verify", "models", "doctor", "slack", "eval", "brief")
 
-def _expand(inputs: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            out += [str(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in {".txt", ".html", ".htm", ".md"} and p.name.upper() != "FACTS.MD"]
-        else:
-            out.append(item)
-    return out
+DESCRIPTION = """\
+Turn news articles into a short brief whose every claim cites, and is checked
+against, the articles it came from.
+
+commands:
+  briefgen ARTICLE...            one brief of these articles (also: briefgen brief ARTICLE...)
+  briefgen batch DIR --out OUT   one brief per subfolder of DIR, concurrently; re-run to resume
+  briefgen verify BRIEF.json [ARTICLE...]
+                                 re-check every citation of a saved JSON brief
+  briefgen models                which provider and model would be used, and why
+  briefgen doctor                the same plus config, reachability and the local runtime
+  briefgen slack ...             run the Slack bot (needs briefgen[slack])
+  briefgen eval ...              score briefs against an answer key
+  `briefgen COMMAND --help` for a command's options.
+
+ARTICLE is a file, a folder (every .txt/.md/.html file inside), a quoted glob
+("news/*.html"), an http(s) URL, or - for stdin; mix them freely."""
+
+EXAMPLES = """\
+examples:
+  briefgen seeds/                            brief the sample articles (Markdown)
+  briefgen a.txt https://example.com/story -f html -o brief.html
+  curl -s https://example.com/story | briefgen - --title "Story" --date 2025-06-17
+  briefgen seeds/ -f json > brief.json && briefgen verify brief.json seeds/
+  briefgen batch stories/ --out briefs/ --concurrency 4
+"""
+
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def brief_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefgen",
+        description=DESCRIPTION,
+        epilog=EXAMPLES + "\n" + CONFIG_HELP + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("articles", nargs="*", metavar="ARTICLE", help="files, folders, globs, URLs, or - for stdin")
+    parser.add_argument("-V", "--version", action="version", version=f"briefgen {__version__}")
+    out = parser.add_argument_group("brief")
+    out.add_argument("-f", "--format", choices=FORMATS,
+                     help="md (default; rendered when stdout is a terminal), json (what `verify` reads), "
+                          "html (one self-contained page), slack (Block Kit JSON)")
+    out.add_argument("-o", "--output", metavar="FILE",
+                     help="write here instead of stdout; the format follows the suffix (.md .json .html)")
+    out.add_argument("--title", help="title of the article read from stdin (-)")
+    out.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="publication date of the stdin article")
+    out.add_argument("--strict", action="store_true",
+                     help="exit 3 if verification rejected any claim the model made")
+    add_model_options(parser)
+    add_output_options(parser)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="briefgen", description="Cited news briefs from articles.")
-    parser.add_argument("inputs", nargs="+")
-    parser.add_argument("--format", "-f", choices=FORMATS, default="md")
-    parser.add_argument("--model")
-    parser.add_argument("--base-url")
-    args = parser.parse_args(argv)
+    """Console entry point: returns the exit code (see ``briefgen --help``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = sum(a.count("v") for a in argv if a.startswith("-") and not a.startswith("--") and set(a[1:]) <= {"v"})
+    verbose += argv.count("--verbose")
+    quiet_third_party_logs(verbose)
     try:
-        brief = summarize(_expand(args.inputs), model=args.model, base_url=args.base_url)
-    except BriefgenError as exc:
-        print(f"briefgen: error: {exc}", file=sys.stderr)
-        return 1
-    print(render(brief, args.format))
-    return 0
+        if argv and argv[0] in COMMANDS:
+            command, rest = argv[0], argv[1:]
+            if command == "brief":
+                return run_brief(rest)
+            if command == "batch":
+                from briefgen.cli_batch import main as batch_main
+
+                return batch_main(rest)
+            if command == "verify":
+                from briefgen.cli_verify import main as verify_main
+
+                return verify_main(rest)
+            if command in ("models", "doctor"):
+                from briefgen.cli_doctor import main as doctor_main
+
+                return doctor_main(command, rest)
+            if command == "slack":
+                return _delegate_slack(rest)
+            if command == "eval":
+                return _delegate_eval(rest)
+        return run_brief(argv)
+    except (KeyboardInterrupt, Exception) as exc:  # the last line of defence: one line, no traceback
+        return report_error(exc, verbose=verbose)
+
+
+def _delegate_slack(argv: list[str]) -> int:
+    try:
+        from briefgen.slack.app import main as slack_main
+    except ImportError as exc:
+        print(f"briefgen: error: the Slack bot is not installed ({exc.name or exc}); "
+              "install it with: pip install 'briefgen[slack]'", file=sys.stderr)
+        return EXIT_USAGE
+    return int(slack_main(argv) or 0)
+
+
+def _delegate_eval(argv: list[str]) -> int:
+    try:
+        from briefgen.eval import main as eval_main
+    except ImportError as exc:
+        print(f"briefgen: error: the evaluation harness is not available ({exc}); "
+              "reinstall briefgen with: pip install -e '.[dev]'", file=sys.stderr)
+        return EXIT_USAGE
+    return int(eval_main(argv) or 0)
+
+
+def run_brief(argv: list[str]) -> int:
+    parser = brief_parser()
+    args = parser.parse_args(argv)
+    if not args.articles:
+        if not sys.stdin.isatty():
+            args.articles = ["-"]  # `cat story.txt | briefgen` works like `briefgen -`
+        else:
+            parser.print_usage(sys.stderr)
+            print("briefgen: error: give at least one article (file, folder, URL or -); "
+                  "see `briefgen --help`", file=sys.stderr)
+            return EXIT_USAGE
+    fmt = args.format
+    if args.output and fmt is None:
+        fmt = SUFFIX_FORMATS.get(Path(args.output).suffix.lower())
+        if fmt is None:
+            raise UsageError(f"--output {args.output}: cannot tell the format from the suffix; add -f md|json|html|slack")
+    fmt = fmt or "md"
+    ctx = make_context(args)
+    brief = make_brief(args, ctx)
+    for warning in brief.warnings:
+        ctx.warn(warning)
+    text = render(brief, fmt)
+    if args.output:
+        Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        ctx.note(f"wrote {args.output}")
+    else:
+        print_result(ctx, text, fmt)
+    if ctx.verbose:
+        print_usage_table(ctx, brief)
+    elif not ctx.quiet and ctx.err.is_terminal:
+        ctx.err.print(f"[dim]{summary_line(brief)}[/]")
+    if args.strict and brief.rejected:
+        ctx.note(f"briefgen: --strict: {len(brief.rejected)} claim(s) failed citation verification (exit 3)")
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
+    """Load (usage errors surface here, before any model call), then summarise."""
+    from briefgen.api import summarize
+    from briefgen.ingest import LoadOptions
+    from briefgen.pipeline import load_articles
+
+    settings = ctx.settings
+    options = LoadOptions(
+        fetch_timeout=settings.fetch_timeout,
+        max_fetch_bytes=settings.max_fetch_bytes,
+        max_article_chars=settings.max_article_chars,
+    )
+    inputs = expand_inputs(args.articles, title=args.title, published=args.date, options=options)
+    with Progress(ctx) as progress:
+        progress.update("loading articles")
+        articles, load_warnings = load_articles(inputs, settings)
+        if ctx.verbose:
+            ctx.err.print(f"loaded {len(articles)} article(s): {', '.join(a.id for a in articles)}")
+        brief = summarize(articles, settings=settings, progress=progress.event)
+    extra = [w for w in load_warnings if w not in brief.warnings]
+    if extra:
+        brief = brief.model_copy(update={"warnings": extra + brief.warnings})
+    return brief
+
+
+class Progress:
+    """A spinner on an interactive stderr; per-call lines with -v; nothing otherwise."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.status: Any = None
+        self.total = 0
+        self.extracted = 0
+
+    def __enter__(self) -> Progress:
+        if self.ctx.interactive:
+            self.status = self.ctx.err.status("starting", spinner="dots")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def update(self, text: str) -> None:
+        if self.status is not None:
+            self.status.update(text)
+
+    def event(self, name: str, data: dict[str, Any]) -> None:
+        if name == "loaded":
+            self.total = data.get("articles", 0)
+            self.update(f"extracting claims from {self.total} article(s)")
+        elif name == "extracted":
+            self.extracted += 1
+            usage = data.get("usage")
+            if self.ctx.verbose and usage is not None:
+                self.ctx.err.print(
+                    f"  extract {escape(str(data.get('article')))}: {data.get('claims')} claim(s), "
+                    f"{data.get('rejected')} rejected, {usage.prompt_tokens}+{usage.completion_tokens} tokens, "
+                    f"{usage.latency_s:.1f}s, {usage.attempts} attempt(s)"
+                )
+            if self.extracted >= self.total:
+                self.update("writing the headline")
+            else:
+                self.update(f"extracting claims: {self.extracted}/{self.total} article(s) done")
+        elif name == "synthesized":
+            self.update("done")
+
+
+def print_result(ctx: Context, text: str, fmt: str) -> None:
+    """Rendered Markdown for a person at a terminal; the exact text for pipes and files."""
+    if fmt == "md" and ctx.out.is_terminal:
+        from rich.markdown import Markdown
+
+        body, _, notes = text.partition("\n[^1]:")
+        ctx.out.print(Markdown(body))
+        if notes:
+            for line in ("[^1]:" + notes).splitlines():
+                if line.strip():
+                    ctx.out.print(escape(line), style="dim", soft_wrap=False)
+        return
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def summary_line(brief: Brief) -> str:
+    usage = brief.usage
+    cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd else ""
+    rejected = f", {len(brief.rejected)} claim(s) rejected" if brief.rejected else ""
+    return (f"{len(brief.points)} point(s) from {len(brief.sources)} article(s){rejected} · "
+            f"{brief.provenance.model} · {usage.total_tokens:,} tokens{cost} · {usage.wall_time_s:.1f}s")
+
+
+def print_usage_table(ctx: Context, brief: Brief) -> None:
+    from rich.table import Table
+
+    table = Table(title="model calls", title_justify="left", show_edge=False)
+    for column in ("call", "attempts", "prompt", "completion", "seconds", "cost"):
+        table.add_column(column, justify="left" if column == "call" else "right")
+    for call in brief.usage.calls:
+        cost = "-" if call.cost_usd is None else f"${call.cost_usd:.4f}"
+        table.add_row(call.purpose, str(call.attempts), f"{call.prompt_tokens:,}", f"{call.completion_tokens:,}",
+                      f"{call.latency_s:.2f}", cost)
+    ctx.err.print(table)
+    ctx.err.print(summary_line(brief))
+    for rejected in brief.rejected:
+        ctx.err.print(f"  rejected ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(rejected.reason)}")
+
+
+def exit_code_for(brief: Brief | BriefgenError, strict: bool) -> int:
+    if isinstance(brief, BriefgenError):
+        return EXIT_FAILED
+    return EXIT_REJECTED if strict and brief.rejected else EXIT_OK
 
 
 if __name__ == "__main__":
