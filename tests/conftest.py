@@ -79,6 +79,10 @@ def model_endpoint() -> Iterator[tuple[str, str]]:
     if not RECORDING:
         yield REPLAY_BASE_URL, RECORDED_MODEL
         return
+    running = os.environ.get("BRIEFGEN_RECORD_BASE_URL")  # an already running local server
+    if running:
+        yield running, RECORDED_MODEL
+        return
     from briefgen import local
 
     server = local.get_local_server()

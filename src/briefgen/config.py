@@ -139,7 +139,7 @@ def resolve_provider(
             api_key=key,
             mode=settings.mode or kw.pop("mode", "tools"),
             reason=reason,
-            price=price or PRICES.get(settings.model or model),
+            price=kw.pop("price", price or PRICES.get(settings.model or model)),
             concurrency=settings.concurrency or kw.pop("concurrency", 4),
             timeout=kw.pop("timeout", settings.timeout),
             **kw,

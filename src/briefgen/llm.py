@@ -201,6 +201,11 @@ class ModelClient:
                 f"{self._where()} does not know model {self.provider.model!r} (HTTP 404); "
                 "pick another with model=/--model"
             ) from exc
+        except openai.APITimeoutError as exc:
+            raise ModelUnavailableError(
+                f"{self._where()} did not answer within {self.provider.timeout:g}s "
+                f"({self.transport_retries + 1} tries); raise timeout= or use a faster model"
+            ) from exc
         except openai.APIConnectionError as exc:
             raise ModelUnavailableError(
                 f"cannot reach {self._where()} after {self.transport_retries + 1} tries "

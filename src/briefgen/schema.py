@@ -56,7 +56,7 @@ def claim_problem(claim: ExtractedClaim, article: Article) -> str | None:
 
 class Extraction(BaseModel):
     claims: list[ExtractedClaim] = Field(
-        min_length=1, max_length=12, description="Key claims, most important first."
+        min_length=3, max_length=12, description="Key claims, most important first."
     )
 
     @model_validator(mode="after")
