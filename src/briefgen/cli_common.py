@@ -103,8 +103,8 @@ class Context:
     config: ConfigFile
     verbose: int = 0
     quiet: bool = False
-    out: Console = field(default_factory=lambda: Console(highlight=False))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    out: Console = field(default_factory=lambda: _console(stderr=False))
+    err: Console = field(default_factory=lambda: _console(stderr=True))
 
     @property
     def interactive(self) -> bool:
@@ -118,6 +118,13 @@ class Context:
     def note(self, message: str) -> None:
         if not self.quiet:
             self.err.print(message)
+
+
+def _console(*, stderr: bool) -> Console:
+    """Rich output for terminals; long lines left unwrapped when piped or redirected."""
+    console = Console(stderr=stderr, highlight=False)
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 def escape(text: str) -> str:

@@ -1,0 +1,202 @@
+"""``briefgen verify BRIEF.json [ARTICLE...]``: re-check a saved brief's citations.
+
+Each source of the brief stores the sha256 and length of the cleaned text its
+citations index into. The articles given (files, folders, globs, URLs) are
+loaded *without* truncation and matched to sources by that fingerprint — the
+first ``chars`` characters must hash to ``sha256`` — so order and file names
+do not matter and a brief made with any ``max_article_chars`` still matches.
+An article that matches no fingerprint is paired by id (file stem) or URL and
+reported as changed. With no ARTICLE, files named after the source ids are
+looked for next to the brief and in the current folder, and URL sources are
+fetched.
+
+Every citation is then checked: the quote must still be the text at its
+stored span (``ok``), or at least still be found in the article (``moved``,
+only possible when the article changed; exact or up to quote marks, case and
+whitespace — a fuzzy near-match fails, since one changed digit is a fuzzy
+match). Anything else fails, and so does a
+source with no article to check against. Exit 0 = all pass, 1 = some fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from briefgen.cli_common import EXIT_FAILED, EXIT_OK, add_output_options, escape, make_context
+from briefgen.cli_inputs import ARTICLE_SUFFIXES, UsageError, expand_inputs
+from briefgen.errors import IngestError
+from briefgen.ingest import LoadOptions, load_article
+from briefgen.models import Article, Brief, Citation, Source
+from briefgen.verify import locate_quote
+
+UNLIMITED = LoadOptions(max_article_chars=10**12)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="briefgen verify",
+        description="Re-check every citation of a brief saved with `-f json` against its articles. "
+                    "Articles are matched to the brief's sources by the sha256 it stores, so pass them "
+                    "in any order (files, folders, globs or URLs). Exit 0 if every citation still "
+                    "matches, 1 if any does not, 2 on a usage error.",
+    )
+    p.add_argument("brief", metavar="BRIEF.json")
+    p.add_argument("articles", nargs="*", metavar="ARTICLE",
+                   help="the articles (default: files named after the source ids next to the brief or here, "
+                        "and the sources' URLs)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--config", help=argparse.SUPPRESS)
+    add_output_options(p)
+    return p
+
+
+@dataclass
+class Finding:
+    where: str
+    citation: Citation
+    status: str  # ok | moved | changed | missing-article | not-found
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status in ("ok", "moved")
+
+
+def load_brief(path: Path) -> Brief:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    try:
+        return Brief.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise UsageError(f"{path}: not a briefgen JSON brief ({exc.error_count()} problem(s), first: "
+                         f"{exc.errors()[0]['msg']}); make one with: briefgen ARTICLES -f json > brief.json") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{path}: not a briefgen JSON brief ({exc})") from None
+
+
+def fingerprint(text: str, chars: int) -> str:
+    return hashlib.sha256(text[:chars].encode("utf-8")).hexdigest()
+
+
+def default_inputs(brief: Brief, brief_path: Path) -> list[str]:
+    """Files named like the source ids (next to the brief, then here) and URL sources."""
+    found: list[str] = []
+    folders = [brief_path.parent, Path.cwd()]
+    for source in brief.sources:
+        match = next((p for folder in folders for p in sorted(folder.glob(f"{source.id}.*"))
+                      if p.suffix.lower() in ARTICLE_SUFFIXES), None)
+        if match is not None:
+            found.append(str(match))
+        elif source.url:
+            found.append(source.url)
+    return found
+
+
+def pair_sources(brief: Brief, articles: list[Article]) -> dict[str, tuple[Article | None, bool]]:
+    """source id → (article, identical?) — by fingerprint first, then by id or URL."""
+    pairs: dict[str, tuple[Article | None, bool]] = {}
+    for source in brief.sources:
+        exact = next((a for a in articles if fingerprint(a.text, source.chars) == source.sha256), None)
+        if exact is not None:
+            pairs[source.id] = (exact, True)
+            continue
+        named = next((a for a in articles if a.id == source.id or (source.url and a.url == source.url)), None)
+        pairs[source.id] = (named, False)
+    return pairs
+
+
+def check(brief: Brief, pairs: dict[str, tuple[Article | None, bool]]) -> list[Finding]:
+    sources = {s.id: s for s in brief.sources}
+    findings: list[Finding] = []
+    places: list[tuple[str, list[Citation]]] = []
+    places += [(f"point {i}", p.citations) for i, p in enumerate(brief.points, 1)]
+    places += [(f"background {i}", p.citations) for i, p in enumerate(brief.background, 1)]
+    for i, conflict in enumerate(brief.conflicts, 1):
+        places += [(f"conflict {i} ({side.label})", side.citations) for side in conflict.sides]
+    for where, citations in places:
+        for citation in citations:
+            findings.append(_check_one(where, citation, sources.get(citation.article_id), pairs))
+    return findings
+
+
+def _check_one(where: str, citation: Citation, source: Source | None,
+               pairs: dict[str, tuple[Article | None, bool]]) -> Finding:
+    if source is None:
+        return Finding(where, citation, "missing-article", f"cites {citation.article_id}, which is not among the brief's sources")
+    article, identical = pairs.get(source.id, (None, False))
+    if article is None:
+        return Finding(where, citation, "missing-article", f"no article given for source {source.id}")
+    text = article.text[: source.chars] if identical else article.text
+    if identical and text[citation.start : citation.end] == citation.quote:
+        return Finding(where, citation, "ok")
+    match = locate_quote(citation.quote, Article(id=article.id, text=text))
+    changed = "" if identical else " (the article's text changed since the brief)"
+    if match is None:
+        return Finding(where, citation, "not-found", f"quote is no longer in {source.id}{changed}")
+    if match.kind == "fuzzy":  # a near miss is a changed quote: a digit or a name may differ
+        near = text[match.start : match.end]
+        near = near if len(near) <= 100 else near[:97] + "..."
+        return Finding(where, citation, "not-found",
+                       f"quote no longer matches{changed}; closest text is “{near}”")
+    if identical:  # same text, quote elsewhere: the stored span is wrong
+        return Finding(where, citation, "changed", f"stored span {citation.start}–{citation.end} does not hold the quote")
+    return Finding(where, citation, "moved", f"article changed; quote found at {match.start}–{match.end} ({match.kind})")
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    ctx = make_context(args)
+    brief_path = Path(args.brief).expanduser()
+    brief = load_brief(brief_path)
+    items = args.articles or default_inputs(brief, brief_path)
+    if not items:
+        raise UsageError(f"no articles to check {brief_path} against: pass them, e.g. "
+                         f"briefgen verify {args.brief} seeds/")
+    articles: list[Article] = []
+    for item in expand_inputs(items, options=UNLIMITED):
+        try:
+            articles.append(load_article(item, options=UNLIMITED))
+        except IngestError as exc:
+            ctx.warn(f"skipped {exc}")
+    pairs = pair_sources(brief, articles)
+    findings = check(brief, pairs)
+    failed = [f for f in findings if not f.passed]
+    if args.json:
+        report = {
+            "brief": str(brief_path),
+            "passed": not failed,
+            "citations": len(findings),
+            "failed": len(failed),
+            "sources": {sid: {"article": a.source if a else None, "identical": same} for sid, (a, same) in pairs.items()},
+            "findings": [{"where": f.where, "article_id": f.citation.article_id, "status": f.status,
+                          "start": f.citation.start, "end": f.citation.end, "quote": f.citation.quote,
+                          "detail": f.detail} for f in findings if f.status != "ok"],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return EXIT_FAILED if failed else EXIT_OK
+    if not ctx.quiet:
+        for sid, (article, same) in pairs.items():
+            state = "identical" if same else ("CHANGED" if article else "MISSING")
+            label = escape(article.source or article.id) if article else "no article given"
+            ctx.err.print(f"  {sid}: {state} ({label})")
+    for finding in findings:
+        if finding.status == "ok":
+            continue
+        mark = "[yellow]~[/]" if finding.passed else "[red]✗[/]"
+        quote = finding.citation.quote if len(finding.citation.quote) <= 100 else finding.citation.quote[:97] + "..."
+        line = f"{mark} {finding.where}, {escape(finding.citation.article_id)}: {escape(finding.detail)}: “{escape(quote)}”"
+        if finding.passed and ctx.quiet:
+            continue
+        (ctx.out if not finding.passed else ctx.err).print(line, soft_wrap=True)
+    verdict = "FAIL" if failed else "PASS"
+    summary = (f"{verdict}: {len(findings) - len(failed)} of {len(findings)} citation(s) match their articles"
+               + (f"; {len(failed)} do not" if failed else ""))
+    if failed or not ctx.quiet:
+        ctx.out.print(f"[bold {'red' if failed else 'green'}]{summary}[/]")
+    return EXIT_FAILED if failed else EXIT_OK
