@@ -157,7 +157,7 @@ def _delegate_eval(argv: list[str]) -> int:
 
 def run_brief(argv: list[str]) -> int:
     parser = brief_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # `briefgen a.txt -q b.txt` works too
     if not args.articles:
         if not sys.stdin.isatty():
             args.articles = ["-"]  # `cat story.txt | briefgen` works like `briefgen -`
@@ -298,7 +298,7 @@ def print_usage_table(ctx: Context, brief: Brief) -> None:
     ctx.err.print(table)
     ctx.err.print(summary_line(brief))
     for rejected in brief.rejected:
-        ctx.err.print(f"  rejected ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(rejected.reason)}")
+        ctx.err.print(f"  rejected ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(' '.join(rejected.reason.split()))}")
 
 
 def exit_code_for(brief: Brief | BriefgenError, strict: bool) -> int:

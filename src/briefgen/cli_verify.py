@@ -150,7 +150,7 @@ def _check_one(where: str, citation: Citation, source: Source | None,
 
 
 def main(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_intermixed_args(argv)
     ctx = make_context(args)
     brief_path = Path(args.brief).expanduser()
     brief = load_brief(brief_path)
