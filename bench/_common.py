@@ -1,0 +1,221 @@
+"""Shared pieces of the benchmarks: paths, the machine, answer sources, result files.
+
+Answers come from one of two places, and every result file says which:
+
+* ``recorded`` — the vcrpy cassette of the real local model briefing the five
+  seeds (``tests/cassettes/seeds_brief.yaml``), served by
+  :class:`briefgen.testing.FakeOpenAIServer` byte for byte;
+* ``crafted`` — a deterministic stand-in model (:func:`crafted_model`) that
+  quotes the first sentences of each article, used when no cassette exists
+  and for stories the cassette does not cover.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from briefgen.config import Settings
+from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+RESULTS = ROOT / "bench" / "results"
+CASSETTE = ROOT / "tests" / "cassettes" / "seeds_brief.yaml"
+RECORDED_MODEL = "qwen2.5-coder-1.5b"
+
+
+def seed_paths() -> list[str]:
+    """The five seed articles, sorted, as strings (the order the cassette was recorded in)."""
+    return sorted(str(p) for p in SEEDS.glob("0*.txt"))
+
+
+def hermetic_settings(base_url: str, model: str = RECORDED_MODEL, **overrides: Any) -> Settings:
+    """Default settings, untouched by the environment: the ones the cassette was recorded with."""
+    return Settings.resolve(env={}, base_url=base_url, model=model, api_key="local", **overrides)
+
+
+# --- the machine -----------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "briefgen_commit": commit,
+        "versions": {n: version(n) for n in ("briefgen", "openai", "instructor", "httpx", "pydantic")},
+    }
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_result(name: str, data: dict[str, Any], out: Path | None = None) -> Path:
+    path = out or RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report = {"benchmark": name, "generated_at": now_utc(), "machine": machine(), **data}
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Median and spread of repeated timings (these machines are noisy: compare medians)."""
+    ordered = sorted(values)
+    q = statistics.quantiles(ordered, n=4) if len(ordered) >= 2 else [ordered[0]] * 3
+    return {
+        "n": len(ordered),
+        "median": round(statistics.median(ordered), 6),
+        "p25": round(q[0], 6),
+        "p75": round(q[2], 6),
+        "min": round(ordered[0], 6),
+        "max": round(ordered[-1], 6),
+    }
+
+
+# --- answer sources --------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"[^.!?\n]{30,}?[.!?](?=\s|$)")
+_ARTICLE = re.compile(r"<article>\n?(.*?)\n?</article>", re.DOTALL)
+
+
+def _tool_name(request: dict[str, Any]) -> str:
+    for tool in request.get("tools") or []:
+        return str(tool.get("function", {}).get("name", ""))
+    return ""
+
+
+def _user_text(request: dict[str, Any]) -> str:
+    users = [m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"]
+    return users[0] if users else ""
+
+
+def crafted_answer(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any]:
+    """A plausible, always-verifiable answer: claims are sentences quoted verbatim."""
+    name = _tool_name(request)
+    text = _user_text(request)
+    if name == "Synthesis":
+        points = [line.split(". ", 1)[-1] for line in text.splitlines() if re.match(r"^\d+\. ", line)]
+        first = points[0] if points else "No points"
+        headline = " ".join(first.rstrip(".").split()[:10])
+        return tool_call_completion({"headline": headline, "lede": first[:400]}, name="Synthesis",
+                                    prompt_tokens=len(text) // 4 + 150, completion_tokens=60)
+    match = _ARTICLE.search(text)
+    article = match.group(1) if match else text
+    sentences = [s.strip() for s in _SENTENCE.findall(article) if 40 <= len(s.strip()) <= 230]
+    claims = [{"claim": s, "quote": s} for s in sentences[:max_claims]] or [{"claim": article[:200], "quote": article[:200]}]
+    return tool_call_completion({"claims": claims}, name=name or "Extraction",
+                                prompt_tokens=len(text) // 4 + 250, completion_tokens=45 * len(claims))
+
+
+def crafted_model() -> Callable[[dict[str, Any]], CraftedReply]:
+    """A ``fallback=`` for FakeOpenAIServer; memoised so repeated requests cost a lookup."""
+    cache: dict[str, CraftedReply] = {}
+
+    def answer(request: dict[str, Any]) -> CraftedReply:
+        key = json.dumps(request, sort_keys=True)
+        reply = cache.get(key)
+        if reply is None:
+            reply = cache[key] = CraftedReply(body=json.dumps(crafted_answer(request)).encode())
+        return reply
+
+    return answer
+
+
+def open_server(source: str = "auto", *, latency_s: float = 0.0, cassette: Path = CASSETTE) -> tuple[FakeOpenAIServer, str]:
+    """A started FakeOpenAIServer and the name of its answer source ('recorded' or 'crafted').
+
+    ``auto`` replays the cassette when it exists. Recorded servers still fall
+    back to the crafted model for requests the cassette lacks (none, for the
+    seeds with default settings), so a run never stalls on a 500.
+    """
+    server, name = _make_server(source, latency_s, cassette)
+    # http.server listens with a backlog of 5: at concurrency 32+ the kernel drops
+    # connection attempts and the client's retries (1 s+ backoff) would be measured.
+    server._server.socket.listen(1024)
+    return server.start(), name
+
+
+def _make_server(source: str, latency_s: float, cassette: Path) -> tuple[FakeOpenAIServer, str]:
+    use_cassette = source == "recorded" or (source == "auto" and cassette.exists())
+    if source == "recorded" and not cassette.exists():
+        raise SystemExit(f"no cassette at {cassette}; record it or use --source crafted")
+    if use_cassette:
+        server = FakeOpenAIServer.from_cassette(cassette, latency_s=latency_s, model_id=RECORDED_MODEL,
+                                                fallback=crafted_model())
+        return server, "recorded"
+    return FakeOpenAIServer(latency_s=latency_s, model_id=RECORDED_MODEL, fallback=crafted_model()), "crafted"
+
+
+def wait_quiet(max_wait: float = 60.0, threshold: float = 0.7) -> float:
+    """Wait (bounded) for the 1-minute load average to fall below ``threshold``; return it."""
+    deadline = time.monotonic() + max_wait
+    while os.getloadavg()[0] >= threshold and time.monotonic() < deadline:
+        time.sleep(2)
+    return round(os.getloadavg()[0], 2)
+
+
+# --- proposed fixes, applied in-process so their effect can be measured ---------------
+
+PROPOSED = {
+    "content-cache": "merge._content: memoise (functools.lru_cache) — group_claims re-normalises both "
+    "claims' text for every pair compared",
+    "no-templating": "llm.ModelClient.structured: stop passing context= to instructor (it renders every "
+    "message as a Jinja2 template, article text included); hand the validation context to the "
+    "validators through a ContextVar instead",
+}
+
+
+def apply_proposed(names: Sequence[str]) -> list[str]:
+    """Monkeypatch the proposed core fixes (for measurement only; the lead applies the real ones)."""
+    applied = []
+    for name in names:
+        if name == "content-cache":
+            import functools
+
+            from briefgen import merge
+
+            if not hasattr(merge._content, "cache_info"):
+                merge._content = functools.lru_cache(maxsize=8192)(merge._content)
+        elif name == "no-templating":
+            from instructor.v2.core import patch
+
+            patch.handle_templating = lambda kwargs, **_: kwargs  # what instructor does when context is None
+        else:
+            raise SystemExit(f"unknown proposed fix {name!r}; choose from {', '.join(PROPOSED)}")
+        applied.append(name)
+    return applied

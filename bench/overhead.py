@@ -1,0 +1,193 @@
+"""Benchmark 1: library overhead of ``summarize()`` against the raw ``openai`` client.
+
+One loopback FakeOpenAIServer answers instantly (latency 0) with the recorded
+seeds conversation. A warm-up ``summarize()`` captures the exact request
+bodies briefgen sends; then, interleaved round by round so machine noise hits
+both sides alike:
+
+* **briefgen** — ``summarize(seeds, settings=...)``: ingest, prompts,
+  instructor, verification, merge, synthesis;
+* **raw SDK** — a fresh ``openai.AsyncOpenAI`` sending the very same bodies to
+  the same server with the same shape: each article's chain of requests (first
+  try, then any re-asks) concurrently, at most ``provider.concurrency`` at a
+  time, then the synthesis chain.
+
+Both run through ``asyncio.run`` and create and close their own client. The
+ratio of medians is the figure (target <= 1.3). ``--profile`` also runs
+pyinstrument over the briefgen side and writes the call tree.
+
+Usage: python bench/overhead.py [--rounds 30] [--source auto|recorded|crafted] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import openai
+from _common import (
+    PROPOSED,
+    RESULTS,
+    apply_proposed,
+    hermetic_settings,
+    open_server,
+    seed_paths,
+    summary,
+    wait_quiet,
+    write_result,
+)
+
+from briefgen import summarize
+from briefgen.testing import FakeOpenAIServer
+
+
+def request_chains(requests: list[dict[str, Any]]) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+    """Split captured bodies into per-article extract chains and the synthesis chain.
+
+    A re-ask repeats its first try's system+user messages and appends the
+    failed answer and the validation error, so chains group on the user message.
+    """
+    extract: dict[str, list[dict[str, Any]]] = {}
+    synth: list[dict[str, Any]] = []
+    for body in requests:
+        tool = (body.get("tools") or [{}])[0].get("function", {}).get("name")
+        if tool == "Synthesis":
+            synth.append(body)
+            continue
+        user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+        extract.setdefault(user, []).append(body)
+    return list(extract.values()), [synth] if synth else []
+
+
+async def raw_brief(base_url: str, extract: list[list[dict[str, Any]]], synth: list[list[dict[str, Any]]],
+                    concurrency: int) -> int:
+    """The same requests through the bare SDK; returns how many got an answer."""
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="local", max_retries=0, timeout=300.0)
+    slots = asyncio.Semaphore(concurrency)
+    done = 0
+
+    async def chain(bodies: list[dict[str, Any]]) -> None:
+        nonlocal done
+        async with slots:
+            for body in bodies:
+                completion = await client.chat.completions.create(**body)
+                json.loads(completion.choices[0].message.tool_calls[0].function.arguments)
+                done += 1
+
+    try:
+        await asyncio.gather(*(chain(c) for c in extract))
+        for c in synth:
+            await chain(c)
+    finally:
+        await client.close()
+    return done
+
+
+def run(rounds: int, source: str, profile: bool, suffix: str = "") -> dict[str, Any]:
+    seeds = seed_paths()
+    server, source_used = open_server(source)
+    try:
+        settings = hermetic_settings(server.base_url)
+        # warm-up: imports, prompt templates, connection setup; capture what is sent
+        brief = summarize(seeds, settings=settings)
+        captured = list(server.requests)
+        extract, synth = request_chains(captured)
+        from briefgen.config import resolve_provider
+
+        concurrency = resolve_provider(settings, has_client=False, start_local=False).concurrency
+        sent = asyncio.run(raw_brief(server.base_url, extract, synth, concurrency))
+        replayed = server.requests[len(captured):]
+        same_bodies = replayed == captured or sorted(map(json.dumps, replayed)) == sorted(map(json.dumps, captured))
+        load = wait_quiet(30)
+
+        ours: list[float] = []
+        raw: list[float] = []
+        gc.collect()
+        for i in range(rounds):
+            order = ("ours", "raw") if i % 2 == 0 else ("raw", "ours")
+            for side in order:
+                t0 = time.perf_counter()
+                if side == "ours":
+                    summarize(seeds, settings=settings)
+                    ours.append(time.perf_counter() - t0)
+                else:
+                    asyncio.run(raw_brief(server.base_url, extract, synth, concurrency))
+                    raw.append(time.perf_counter() - t0)
+        pair_ratios = [o / r for o, r in zip(ours, raw, strict=True)]
+        profile_path = None
+        if profile:
+            profile_path = profile_run(server, seeds, settings, rounds=max(rounds // 3, 5), suffix=suffix)
+    finally:
+        server.stop()
+    ratio = statistics.median(ours) / statistics.median(raw)
+    return {
+        "command": "python bench/overhead.py " + " ".join(sys.argv[1:]),
+        "answers": source_used,
+        "load_avg_before": load,
+        "requests_per_brief": len(captured),
+        "raw_sdk_requests_answered": sent,
+        "raw_sdk_sent_same_bodies": same_bodies,
+        "points": len(brief.points),
+        "briefgen_s": summary(ours),
+        "raw_sdk_s": summary(raw),
+        "overhead_per_brief_ms": round((statistics.median(ours) - statistics.median(raw)) * 1000, 1),
+        "ratio_of_medians": round(ratio, 2),
+        "median_pair_ratio": round(statistics.median(pair_ratios), 2),
+        "target": "briefgen <= 1.3x the raw SDK",
+        "target_met": ratio <= 1.3,
+        "profile": str(profile_path) if profile_path else None,
+    }
+
+
+def profile_run(server: FakeOpenAIServer, seeds: list[str], settings: Any, rounds: int, suffix: str = "") -> Path:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler.start()
+    for _ in range(rounds):
+        summarize(seeds, settings=settings)
+    profiler.stop()
+    path = RESULTS / f"overhead_profile{suffix}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(profiler.output_text(unicode=False, color=False, show_all=False), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--source", choices=["auto", "recorded", "crafted"], default="auto")
+    ap.add_argument("--profile", action="store_true", help="also profile briefgen with pyinstrument")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--proposed", nargs="*", default=[], choices=list(PROPOSED),
+                    help="monkeypatch these proposed core fixes first, to measure their effect")
+    args = ap.parse_args(argv)
+    applied = apply_proposed(args.proposed)
+    result = run(args.rounds, args.source, args.profile, "_proposed" if applied else "")
+    result["proposed_fixes_applied"] = {name: PROPOSED[name] for name in applied}
+    name = "overhead" + ("_proposed" if applied else "")
+    path = write_result(name, result, args.out)
+    b, r = result["briefgen_s"], result["raw_sdk_s"]
+    print(f"answers: {result['answers']}, {result['requests_per_brief']} requests per brief, "
+          f"raw SDK sent the same bodies: {result['raw_sdk_sent_same_bodies']}")
+    print(f"briefgen  median {b['median'] * 1000:8.1f} ms  (p25 {b['p25'] * 1000:.1f}, p75 {b['p75'] * 1000:.1f})")
+    print(f"raw SDK   median {r['median'] * 1000:8.1f} ms  (p25 {r['p25'] * 1000:.1f}, p75 {r['p75'] * 1000:.1f})")
+    print(f"ratio of medians {result['ratio_of_medians']}x, median pair ratio {result['median_pair_ratio']}x "
+          f"(target <= 1.3x: {'met' if result['target_met'] else 'NOT met'})")
+    if result["profile"]:
+        print(f"profile: {result['profile']}")
+    print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
