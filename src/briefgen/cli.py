@@ -36,7 +36,7 @@ from briefgen.cli_common import (
     report_error,
 )
 from briefgen.cli_inputs import UsageError, expand_inputs
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, EmptyArticleError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
 
@@ -158,14 +158,12 @@ def _delegate_eval(argv: list[str]) -> int:
 def run_brief(argv: list[str]) -> int:
     parser = brief_parser()
     args = parser.parse_intermixed_args(argv)  # `briefgen a.txt -q b.txt` works too
+    implicit_stdin = False
     if not args.articles:
         if not sys.stdin.isatty():
-            args.articles = ["-"]  # `cat story.txt | briefgen` works like `briefgen -`
+            args.articles, implicit_stdin = ["-"], True  # `cat story.txt | briefgen` works like `briefgen -`
         else:
-            parser.print_usage(sys.stderr)
-            print("briefgen: error: give at least one article (file, folder, URL or -); "
-                  "see `briefgen --help`", file=sys.stderr)
-            return EXIT_USAGE
+            return _no_articles(parser)
     fmt = args.format
     if args.output and fmt is None:
         fmt = SUFFIX_FORMATS.get(Path(args.output).suffix.lower())
@@ -173,7 +171,12 @@ def run_brief(argv: list[str]) -> int:
             raise UsageError(f"--output {args.output}: cannot tell the format from the suffix; add -f md|json|html|slack")
     fmt = fmt or "md"
     ctx = make_context(args)
-    brief = make_brief(args, ctx)
+    try:
+        brief = make_brief(args, ctx)
+    except EmptyArticleError as exc:
+        if implicit_stdin and exc.source == "<stdin>":  # `briefgen` alone, with nothing piped in
+            return _no_articles(parser)
+        raise
     for warning in brief.warnings:
         ctx.warn(warning)
     text = render(brief, fmt)
@@ -184,12 +187,19 @@ def run_brief(argv: list[str]) -> int:
         print_result(ctx, text, fmt)
     if ctx.verbose:
         print_usage_table(ctx, brief)
-    elif not ctx.quiet and ctx.err.is_terminal:
-        ctx.err.print(f"[dim]{summary_line(brief)}[/]")
+    elif not ctx.quiet and ctx.err.is_terminal and not (fmt == "md" and ctx.out.is_terminal and not args.output):
+        ctx.err.print(f"[dim]{summary_line(brief)}[/]")  # the rendered brief already ends with it
     if args.strict and brief.rejected:
         ctx.note(f"briefgen: --strict: {len(brief.rejected)} claim(s) failed citation verification (exit 3)")
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def _no_articles(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    print("briefgen: error: give at least one article (file, folder, URL, or - for stdin); "
+          "see `briefgen --help`", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
@@ -209,12 +219,30 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
         progress.update("loading articles")
         articles, load_warnings = load_articles(inputs, settings)
         if ctx.verbose:
-            ctx.err.print(f"loaded {len(articles)} article(s): {', '.join(a.id for a in articles)}")
+            ctx.err.print(f"loaded {len(articles)} article(s): {escape(', '.join(a.id for a in articles))}")
+        progress.update(_provider_notice(ctx, len(articles)))
         brief = summarize(articles, settings=settings, progress=progress.event)
     extra = [w for w in load_warnings if w not in brief.warnings]
     if extra:
         brief = brief.model_copy(update={"warnings": extra + brief.warnings})
     return brief
+
+
+def _provider_notice(ctx: Context, count: int) -> str:
+    """What is about to happen, for the spinner (and, with -v, which provider and why)."""
+    from briefgen.config import resolve_provider
+
+    try:
+        provider = resolve_provider(ctx.settings, ctx.env, start_local=False)
+    except BriefgenError:
+        return "choosing a model"  # summarize raises the full NoProviderError next
+    where = provider.base_url or ("the local model" if provider.kind == "local" else "OpenAI")
+    if ctx.verbose:
+        ctx.err.print(f"provider: {provider.kind} ({escape(provider.reason)}); model {escape(provider.model)}"
+                      + (f" at {escape(provider.base_url)}" if provider.base_url else ""))
+    if provider.kind == "local":
+        return f"starting the local model ({ctx.settings.local_model or provider.model}) on 127.0.0.1"
+    return f"sending {count} article(s) to {provider.model} at {where}"
 
 
 class Progress:
@@ -266,12 +294,21 @@ def print_result(ctx: Context, text: str, fmt: str) -> None:
     if fmt == "md" and ctx.out.is_terminal:
         from rich.markdown import Markdown
 
+        import re
+
         body, _, notes = text.partition("\n[^1]:")
+        body = re.sub(r"\[\^(\d+)\]", r"[\1]", body)  # rich does not render footnote syntax
+        footer = ""
+        if notes:
+            notes, _, footer = ("[^1]:" + notes).partition("\n<sub>")
         ctx.out.print(Markdown(body))
         if notes:
-            for line in ("[^1]:" + notes).splitlines():
-                if line.strip():
-                    ctx.out.print(escape(line), style="dim", soft_wrap=False)
+            ctx.out.print()
+        for line in notes.splitlines():
+            if line.strip():
+                ctx.out.print(escape(re.sub(r"^\[\^(\d+)\]:", r"[\1]", line)), style="dim")
+        if footer:
+            ctx.out.print(escape(footer.replace("</sub>", "").strip()), style="dim")
         return
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()

@@ -53,6 +53,9 @@ configuration (first found wins):
        language = "English"
        max_points = 8
   4. built-in defaults
+caching: briefgen keeps no response cache, so there is no --no-cache: every run
+asks the model afresh. `briefgen batch` skips stories already briefed in --out
+(--force redoes them).
 provider (where requests go): --base-url, else OPENAI_API_KEY (OpenAI), else
 BRIEFGEN_BASE_URL, else the bundled local model if briefgen[local] is installed.
 `briefgen doctor` shows what was chosen and why.
