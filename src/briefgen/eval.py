@@ -385,12 +385,12 @@ def score_brief(brief: Brief, sheet: FactSheet, articles: dict[str, Article], *,
     # stale: flagged stale, and kept out of the key points
     flagged = [s.article_id for s in brief.stale]
     in_points = {c.article_id for p in brief.points for c in p.citations}
-    for spec in sheet.stale:
-        is_flagged = any(matches_file(a, spec.file) for a in flagged)
-        blended = any(matches_file(a, spec.file) for a in in_points)
+    for stale in sheet.stale:
+        is_flagged = any(matches_file(a, stale.file) for a in flagged)
+        blended = any(matches_file(a, stale.file) for a in in_points)
         score.stale += 1
         score.stale_detected += is_flagged and not blended
-        score.stale_details.append({"file": spec.file, "flagged": is_flagged, "cited_in_points": blended})
+        score.stale_details.append({"file": stale.file, "flagged": is_flagged, "cited_in_points": blended})
     expected = [s.file for s in sheet.stale]
     score.stale_false_positives = [a for a in flagged if not any(matches_file(a, f) for f in expected)]
 
