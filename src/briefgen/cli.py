@@ -131,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
             if command == "eval":
                 return _delegate_eval(rest)
         return run_brief(argv)
+    except BrokenPipeError:  # `briefgen ... | head`: the reader left; that is not an error
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain
+        return EXIT_OK
     except (KeyboardInterrupt, Exception) as exc:  # the last line of defence: one line, no traceback
         return report_error(exc, verbose=verbose)
 

