@@ -62,6 +62,7 @@ class Finding:
     citation: Citation
     status: str  # ok | moved | changed | missing-article | not-found
     detail: str = ""
+    closest: str | None = None  # the article's text nearest the quote, when it no longer matches
 
     @property
     def passed(self) -> bool:
@@ -140,13 +141,16 @@ def _check_one(where: str, citation: Citation, source: Source | None,
     if match is None:
         return Finding(where, citation, "not-found", f"quote is no longer in {source.id}{changed}")
     if match.kind == "fuzzy":  # a near miss is a changed quote: a digit or a name may differ
-        near = text[match.start : match.end]
-        near = near if len(near) <= 100 else near[:97] + "..."
-        return Finding(where, citation, "not-found",
-                       f"quote no longer matches{changed}; closest text is “{near}”")
+        return Finding(where, citation, "not-found", f"quote no longer matches{changed}",
+                       closest=text[match.start : match.end])
     if identical:  # same text, quote elsewhere: the stored span is wrong
         return Finding(where, citation, "changed", f"stored span {citation.start}–{citation.end} does not hold the quote")
     return Finding(where, citation, "moved", f"article changed; quote found at {match.start}–{match.end} ({match.kind})")
+
+
+def _short(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def main(argv: list[str]) -> int:
@@ -176,7 +180,7 @@ def main(argv: list[str]) -> int:
             "sources": {sid: {"article": a.source if a else None, "identical": same} for sid, (a, same) in pairs.items()},
             "findings": [{"where": f.where, "article_id": f.citation.article_id, "status": f.status,
                           "start": f.citation.start, "end": f.citation.end, "quote": f.citation.quote,
-                          "detail": f.detail} for f in findings if f.status != "ok"],
+                          "detail": f.detail, "closest": f.closest} for f in findings if f.status != "ok"],
         }
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return EXIT_FAILED if failed else EXIT_OK
@@ -188,11 +192,13 @@ def main(argv: list[str]) -> int:
     for finding in findings:
         if finding.status == "ok":
             continue
-        mark = "[yellow]~[/]" if finding.passed else "[red]✗[/]"
-        quote = finding.citation.quote if len(finding.citation.quote) <= 100 else finding.citation.quote[:97] + "..."
-        line = f"{mark} {finding.where}, {escape(finding.citation.article_id)}: {escape(finding.detail)}: “{escape(quote)}”"
         if finding.passed and ctx.quiet:
             continue
+        mark = "[yellow]~[/]" if finding.passed else "[red]✗[/]"
+        line = (f"{mark} {finding.where}, {escape(finding.citation.article_id)}: {escape(finding.detail)}\n"
+                f"    brief:   “{escape(_short(finding.citation.quote))}”")
+        if finding.closest is not None:
+            line += f"\n    article: “{escape(_short(finding.closest))}”"
         (ctx.out if not finding.passed else ctx.err).print(line, soft_wrap=True)
     verdict = "FAIL" if failed else "PASS"
     summary = (f"{verdict}: {len(findings) - len(failed)} of {len(findings)} citation(s) match their articles"
