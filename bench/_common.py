@@ -208,14 +208,14 @@ PROPOSED = {
 def _content_cache() -> None:
     import functools
 
-    import briefgen.merge as merge
+    from briefgen import merge
 
     if not hasattr(merge._content, "cache_info"):
         merge._content = functools.lru_cache(maxsize=8192)(merge._content)
 
 
 def _no_templating() -> None:
-    import instructor.v2.core.patch as patch
+    from instructor.v2.core import patch
 
     patch.handle_templating = lambda kwargs, **_: kwargs  # what instructor does when context is None
 
@@ -226,7 +226,7 @@ def _shared_ssl() -> None:
     import certifi
     import openai
 
-    import briefgen.llm as llm
+    from briefgen import llm
 
     context = ssl.create_default_context(cafile=certifi.where())
 
