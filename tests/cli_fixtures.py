@@ -82,7 +82,7 @@ def page_server(huge_bytes: int = 6_000_000) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        def do_GET(self) -> None:
             if self.path == "/article":
                 self._send(200, ARTICLE_PAGE.encode())
             elif self.path == "/menu":

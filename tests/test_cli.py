@@ -232,7 +232,7 @@ def test_unreachable_url_next_to_good_article_is_a_warning(capsys, server, tmp_p
 
 def test_missing_file_is_a_usage_error_before_any_model_call(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     before = len(server.requests)
-    code, out, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), str(tmp_path / "nope.txt"), *model_args(server))
+    code, _, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), str(tmp_path / "nope.txt"), *model_args(server))
     assert code == 2
     assert "nope.txt: no such file or folder" in err
     assert len(server.requests) == before
@@ -258,7 +258,7 @@ def test_empty_file_alone_fails_and_next_to_another_warns(capsys, server, tmp_pa
 )
 def test_binary_pdf_and_images_are_refused_by_name(capsys, server, tmp_path: Path, name: str, data: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
     bad = write(tmp_path / name, data)
-    code, out, err = run(capsys, str(bad), *model_args(server))
+    code, _, err = run(capsys, str(bad), *model_args(server))
     assert code == 2
     assert message in err and name in err
     assert "Traceback" not in err
@@ -344,7 +344,7 @@ def test_instructions_inside_an_article_stay_article_text(capsys, server, tmp_pa
 
 def test_unreachable_model_is_one_line_exit_1_and_traceback_only_with_v(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     article = str(write(tmp_path / "a.txt", ARTICLE))
-    code, out, err = run(capsys, article, "--base-url", "http://127.0.0.1:1/v1", "--model", "m")
+    code, _, err = run(capsys, article, "--base-url", "http://127.0.0.1:1/v1", "--model", "m")
     assert code == 1
     assert err.strip().startswith("briefgen: error: cannot reach 127.0.0.1:1")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -407,7 +407,7 @@ def config_file(tmp_path: Path, text: str) -> Path:
 
 
 def doctor_report(capsys, *args: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    code, out, err = run(capsys, "doctor", "--json", *args)
+    _, out, _ = run(capsys, "doctor", "--json", *args)
     return json.loads(out)
 
 
@@ -427,7 +427,7 @@ def test_config_file_then_environment_then_arguments(capsys, server, tmp_path: P
     assert report["settings"]["language"]["value"] == "German"
     # and a brief really uses them
     before = len(server.requests)
-    code, out, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), "-f", "json")
+    code, _, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), "-f", "json")
     assert code == 0, err
     assert all(r["model"] == "from-env" for r in server.requests[before:])
     assert any("in German" in s for s in system_messages(server, before))

@@ -81,7 +81,7 @@ def test_a_changed_number_fails_and_names_the_citation(capsys, saved) -> None:  
 
 def test_missing_article_fails(capsys, saved) -> None:  # type: ignore[no-untyped-def]
     brief_path, articles = saved
-    first = sorted(articles.iterdir())[0]
+    first = min(articles.iterdir())
     code, out, _ = verify(capsys, str(brief_path), str(first))
     assert code == 1
     assert "no article given for source" in out

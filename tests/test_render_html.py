@@ -11,13 +11,22 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from briefgen.models import Brief, Citation, Conflict, ConflictSide, Point, Provenance, Source, Usage
+from briefgen.models import (
+    Brief,
+    Citation,
+    Conflict,
+    ConflictSide,
+    Point,
+    Provenance,
+    Source,
+    Usage,
+)
 from briefgen.render import render
 from briefgen.render.html import render_html
 
@@ -51,7 +60,7 @@ def make_brief(*, single: bool = False) -> Brief:
         single_source=single,
         usage=Usage(total_tokens=1234, wall_time_s=2.5),
         provenance=Provenance(model="m", provider="base_url", prompt_version="extract@1", briefgen_version="0.1.0",
-                              input_sha256=["0" * 64], created_at=datetime(2025, 6, 18, tzinfo=timezone.utc)),
+                              input_sha256=["0" * 64], created_at=datetime(2025, 6, 18, tzinfo=UTC)),
     )
 
 

@@ -17,7 +17,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from briefgen import __version__
 from briefgen.cli_common import (
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain
         return EXIT_OK
-    except (KeyboardInterrupt, Exception) as exc:  # the last line of defence: one line, no traceback
+    except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         return report_error(exc, verbose=verbose)
 
 
@@ -260,7 +260,7 @@ class Progress:
         self.total = 0
         self.extracted = 0
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         if self.ctx.interactive:
             self.status = self.ctx.err.status("starting", spinner="dots")
             self.status.__enter__()
@@ -298,9 +298,9 @@ class Progress:
 def print_result(ctx: Context, text: str, fmt: str) -> None:
     """Rendered Markdown for a person at a terminal; the exact text for pipes and files."""
     if fmt == "md" and ctx.out.is_terminal:
-        from rich.markdown import Markdown
-
         import re
+
+        from rich.markdown import Markdown
 
         body, _, notes = text.partition("\n[^1]:")
         body = re.sub(r"\[\^(\d+)\]", r"[\1]", body)  # rich does not render footnote syntax

@@ -220,7 +220,14 @@ def _run(todo: list[Story], ctx: Context, writer: Writer, concurrency: int) -> N
     if not ctx.interactive:
         asyncio.run(go())
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     columns = (SpinnerColumn(), TextColumn("briefs"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[totals]}"), TimeElapsedColumn())

@@ -123,11 +123,11 @@ def gather(ctx: Context, *, doctor: bool) -> dict[str, Any]:
         }
         report["environment"] = {k: (mask(v) if "KEY" in k else v) for k, v in sorted(real_env.items())
                                  if k.startswith("BRIEFGEN_") or k in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    provider: Provider | None = None
     try:
         provider = resolve_provider(ctx.settings, ctx.env, start_local=False)
     except BriefgenError as exc:
         report["provider"] = {"ok": False, "error": str(exc)}
-        provider = None
     else:
         report["provider"] = {
             "ok": True, "kind": provider.kind, "reason": provider.reason, "model": provider.model,
