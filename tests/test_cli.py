@@ -39,6 +39,7 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith(("BRIEFGEN_", "OPENAI_")) or key.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # a fresh brief cache per test
     monkeypatch.setenv("BRIEFGEN_TRANSPORT_RETRIES", "0")
 
 
@@ -394,6 +395,37 @@ def test_instructor_logger_is_silenced(capsys, server, tmp_path: Path) -> None: 
 def test_invalid_setting_is_a_usage_error(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), "--max-points", "0")
     assert code == 2 and "max_points" in err
+
+
+# --- the brief cache ------------------------------------------------------------------------
+
+
+def test_same_articles_and_settings_reuse_the_cached_brief(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    code, first, _ = run(capsys, article, "-f", "json", *model_args(server))
+    assert code == 0
+    before = len(server.requests)
+    code, again, err = run(capsys, article, "-f", "json", *model_args(server))
+    assert code == 0 and again == first
+    assert len(server.requests) == before
+    assert "using the brief cached" in err and "--no-cache" in err
+    assert list((tmp_path / "xdg-cache" / "briefgen" / "briefs").glob("*.json"))
+    code, _, err = run(capsys, article, "-f", "html", *model_args(server))  # another format: still cached
+    assert code == 0 and len(server.requests) == before
+
+
+def test_no_cache_and_any_change_ask_the_model_again(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path / "a.txt", ARTICLE)
+    assert run(capsys, str(path), *model_args(server))[0] == 0
+    for extra in (["--no-cache"], ["--language", "Spanish"], ["--max-points", "2"]):
+        before = len(server.requests)
+        code, _, err = run(capsys, str(path), *model_args(server), *extra)
+        assert code == 0 and len(server.requests) > before, extra
+        assert "using the brief cached" not in err
+    write(path, ARTICLE + "A fifth sentence was added to the article after the first brief.\n")
+    before = len(server.requests)
+    assert run(capsys, str(path), *model_args(server))[0] == 0
+    assert len(server.requests) > before
 
 
 # --- config file and precedence -------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from briefgen import __version__
+from briefgen.cli_cache import cache_folder, cache_key, lookup, store
 from briefgen.cli_common import (
     CONFIG_HELP,
     EXIT_CODES_HELP,
@@ -36,6 +37,7 @@ from briefgen.cli_common import (
     report_error,
 )
 from briefgen.cli_inputs import UsageError, expand_inputs
+from briefgen.config import Provider
 from briefgen.errors import BriefgenError, EmptyArticleError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
@@ -96,6 +98,9 @@ def brief_parser() -> argparse.ArgumentParser:
                      help="write here instead of stdout; the format follows the suffix (.md .json .html)")
     out.add_argument("--title", help="title of the article read from stdin (-)")
     out.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="publication date of the stdin article")
+    out.add_argument("--no-cache", action="store_true",
+                     help="ask the model even if these articles were briefed with the same model and settings "
+                          "(the cached brief is replaced)")
     out.add_argument("--strict", action="store_true",
                      help="exit 3 if verification rejected any claim the model made")
     add_model_options(parser)
@@ -226,22 +231,40 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
         articles, load_warnings = load_articles(inputs, settings)
         if ctx.verbose:
             ctx.err.print(f"loaded {len(articles)} article(s): {escape(', '.join(a.id for a in articles))}")
-        progress.update(_provider_notice(ctx, len(articles)))
-        brief = summarize(articles, settings=settings, progress=progress.event)
+        provider = _provider(ctx)
+        progress.update(_provider_notice(ctx, provider, len(articles)))
+        brief = None
+        if provider is not None:
+            folder = cache_folder(settings, ctx.env)
+            key = cache_key(articles, settings, provider)
+            brief = None if args.no_cache else lookup(folder, key)
+            if brief is not None:
+                ctx.note(f"[dim]using the brief cached {brief.provenance.created_at:%Y-%m-%d %H:%M} UTC for these "
+                         "articles, model and settings (--no-cache asks the model again)[/]")
+        if brief is None:
+            brief = summarize(articles, settings=settings, progress=progress.event)
+            if provider is not None:
+                store(folder, key, brief)
     extra = [w for w in load_warnings if w not in brief.warnings]
     if extra:
         brief = brief.model_copy(update={"warnings": extra + brief.warnings})
     return brief
 
 
-def _provider_notice(ctx: Context, count: int) -> str:
-    """What is about to happen, for the spinner (and, with -v, which provider and why)."""
+def _provider(ctx: Context) -> Provider | None:
+    """The provider a brief will use, without starting anything (None: summarize raises why)."""
     from briefgen.config import resolve_provider
 
     try:
-        provider = resolve_provider(ctx.settings, ctx.env, start_local=False)
+        return resolve_provider(ctx.settings, ctx.env, start_local=False)
     except BriefgenError:
-        return "choosing a model"  # summarize raises the full NoProviderError next
+        return None
+
+
+def _provider_notice(ctx: Context, provider: Provider | None, count: int) -> str:
+    """What is about to happen, for the spinner (and, with -v, which provider and why)."""
+    if provider is None:
+        return "choosing a model"
     where = provider.base_url or ("the local model" if provider.kind == "local" else "OpenAI")
     if ctx.verbose:
         ctx.err.print(f"provider: {provider.kind} ({escape(provider.reason)}); model {escape(provider.model)}"

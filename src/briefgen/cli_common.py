@@ -53,9 +53,10 @@ configuration (first found wins):
        language = "English"
        max_points = 8
   4. built-in defaults
-caching: briefgen keeps no response cache, so there is no --no-cache: every run
-asks the model afresh. `briefgen batch` skips stories already briefed in --out
-(--force redoes them).
+cache: a brief of the same articles (same text) with the same model, settings
+and prompts is reused from ~/.cache/briefgen/briefs ($XDG_CACHE_HOME respected);
+--no-cache asks the model again. `briefgen batch` instead skips stories already
+briefed in --out (--force redoes them).
 provider (where requests go): --base-url, else OPENAI_API_KEY (OpenAI), else
 BRIEFGEN_BASE_URL, else the bundled local model if briefgen[local] is installed.
 `briefgen doctor` shows what was chosen and why.
