@@ -111,6 +111,25 @@ def test_markdown_is_the_default_and_plain_when_piped(capsys, server) -> None:  
     assert "FACTS" not in out  # the answer key in seeds/ is not an article
 
 
+def test_markdown_is_rendered_with_rich_on_a_terminal(capsys, server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io as _io
+
+    from rich.console import Console
+
+    from briefgen import cli_common
+
+    screen = _io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(cli_common, "_console", lambda *, stderr: Console(file=_io.StringIO()) if stderr else terminal)
+    code, _, err = run(capsys, str(SEEDS), *model_args(server))
+    assert code == 0, err
+    shown = screen.getvalue()
+    assert "\x1b[" in shown  # styled
+    assert "Key points" in shown and "## Key points" not in shown
+    assert "[1]" in shown and "[^1]" not in shown  # footnotes made readable
+    assert "<sub>" not in shown
+
+
 def test_json_output_is_a_full_brief(capsys, server) -> None:  # type: ignore[no-untyped-def]
     brief, _ = brief_json(capsys, server, *map(str, seed_paths()))
     assert len(brief.sources) == 5
