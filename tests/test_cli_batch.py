@@ -62,10 +62,12 @@ def args(server, stories: Path, out: Path, *extra: str) -> list[str]:  # type: i
 
 def test_batch_writes_jsonl_and_one_file_per_brief(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     stories = make_stories(tmp_path / "stories", ["alpha", "beta", "gamma"])
+    (stories / "loose.txt").write_text(SENTENCES.format(name="loose", n=1), encoding="utf-8")
     out = tmp_path / "out"
     assert main(args(server, stories, out, "--concurrency", "3")) == 0
     err = capsys.readouterr().err
     assert "3 brief(s) written" in err and "tokens" in err
+    assert "1 file(s) directly in" in err and "only subfolders are stories" in err
     recs = records(out)
     assert sorted(r["story"] for r in recs) == ["alpha", "beta", "gamma"]
     assert all(r["ok"] for r in recs)

@@ -36,7 +36,7 @@ from briefgen.cli_common import (
     escape,
     make_context,
 )
-from briefgen.cli_inputs import UsageError, folder_articles
+from briefgen.cli_inputs import ARTICLE_SUFFIXES, UsageError, folder_articles
 from briefgen.errors import BriefgenError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
@@ -182,6 +182,9 @@ def main(argv: list[str]) -> int:
     ctx = make_context(args)
     root = Path(args.dir).expanduser()
     stories = find_stories(root)
+    loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES]
+    if loose:
+        ctx.warn(f"{len(loose)} file(s) directly in {root} are not briefed: only subfolders are stories")
     out = Path(args.out).expanduser() if args.out else root.with_name(root.name + "-briefs")
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out, args.format, ctx, stories)
