@@ -411,6 +411,24 @@ def test_instructor_logger_is_silenced(capsys, server, tmp_path: Path) -> None: 
     assert all(isinstance(h, logging.NullHandler) for h in logger.handlers)
 
 
+def test_no_provider_names_the_three_fixes(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from briefgen import local
+
+    monkeypatch.setattr(local, "is_installed", lambda: False)
+    code, out, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)))
+    assert code == 2 and out == ""
+    assert "No model is configured" in err and "OPENAI_API_KEY" in err and "--base-url" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_version(capsys) -> None:  # type: ignore[no-untyped-def]
+    from briefgen import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"briefgen {__version__}"
+
+
 def test_invalid_setting_is_a_usage_error(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), "--max-points", "0")
     assert code == 2 and "max_points" in err
