@@ -258,6 +258,13 @@ def test_missing_file_is_a_usage_error_before_any_model_call(capsys, server, tmp
     assert len(server.requests) == before
 
 
+def test_url_without_scheme_gets_a_hint(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "www.example.com/news/story")
+    assert code == 2 and "add the scheme: https://www.example.com/news/story" in err
+    code, _, err = run(capsys, "notes.txt")
+    assert code == 2 and "https://" not in err
+
+
 def test_empty_file_alone_fails_and_next_to_another_warns(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     empty = write(tmp_path / "empty.txt", "  \n")
     code, _, err = run(capsys, str(empty), *model_args(server))

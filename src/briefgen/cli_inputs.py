@@ -9,6 +9,7 @@ binary, PDF...) are left to the loader, which names the problem per file.
 from __future__ import annotations
 
 import glob
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -88,7 +89,10 @@ def expand_inputs(
                 raise UsageError(f"{item}: no files match this pattern")
             out.extend(files)
         else:
-            hint = " (URLs need http:// or https://)" if "." in item and "/" not in item[:8] and not path.suffix else ""
+            looks_like_site = re.match(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", item, re.IGNORECASE)
+            hint = ""
+            if looks_like_site and path.suffix.lower() not in ARTICLE_SUFFIXES:
+                hint = f"; for a web page, add the scheme: https://{item}"
             raise UsageError(f"{item}: no such file or folder{hint}")
     if (title or published) and not stdin_used:
         raise UsageError("--title and --date describe stdin; use them with '-'")
