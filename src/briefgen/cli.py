@@ -229,6 +229,8 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
     with Progress(ctx) as progress:
         progress.update("loading articles")
         articles, load_warnings = load_articles(inputs, settings)
+        for warning in load_warnings:
+            ctx.warn(warning)
         if ctx.verbose:
             ctx.err.print(f"loaded {len(articles)} article(s): {escape(', '.join(a.id for a in articles))}")
         provider = _provider(ctx)

@@ -109,6 +109,7 @@ class Context:
     quiet: bool = False
     out: Console = field(default_factory=lambda: _console(stderr=False))
     err: Console = field(default_factory=lambda: _console(stderr=True))
+    warned: set[str] = field(default_factory=set)
 
     @property
     def interactive(self) -> bool:
@@ -116,6 +117,10 @@ class Context:
         return not self.quiet and self.err.is_terminal
 
     def warn(self, message: str) -> None:
+        """Print a warning once (load warnings come early, before a slow model call)."""
+        if message in self.warned:
+            return
+        self.warned.add(message)
         if not self.quiet:
             self.err.print(f"[yellow]warning:[/] {escape(message)}")
 
