@@ -7,7 +7,8 @@ Without BRIEF.json it replays the recorded seeds brief
 of seeds/ with the crafted stand-in model of tests/cli_fixtures.py (not a
 recording). It writes DIR/brief.html, DIR/brief.png (the page as loaded) and
 DIR/brief-pinned.png (the first citation's popover pinned open, as after a
-click), then prints the paths. Look at the PNGs: the headline, points with
+click) and DIR/brief-phone.png (the same at phone width: the popover must stay
+inside the screen), then prints the paths. Look at the PNGs: the headline, points with
 [n] markers, and in the pinned one a card with the quote and its source.
 
 Needs Chromium: ``apt-get install -y chromium`` (Debian) — /usr/bin/chromium.
@@ -89,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     page, page_pinned = out / "brief.html", out / "brief-pinned.html"
     page.write_text(html, encoding="utf-8")
     page_pinned.write_text(pinned(html), encoding="utf-8")
-    for source, png in ((page, out / "brief.png"), (page_pinned, out / "brief-pinned.png")):
-        screenshot(source, png)
+    shots = ((page, out / "brief.png", "1200,1600"), (page_pinned, out / "brief-pinned.png", "1200,1600"),
+             (page_pinned, out / "brief-phone.png", "420,900"))
+    for source, png, size in shots:
+        screenshot(source, png, size=size)
         print(png)
     print(page)
     return 0

@@ -116,11 +116,24 @@ a{color:var(--accent)}
 """
 
 _JS = """
+function place(c){
+  var p=c.querySelector('.pop');if(!p)return;
+  p.style.transform='translateX(-50%)';p.style.top='';p.style.bottom='';
+  var r=p.getBoundingClientRect(),dx=0,w=document.documentElement.clientWidth;
+  if(r.right>w-8)dx=w-8-r.right;if(r.left+dx<8)dx=8-r.left;
+  if(dx)p.style.transform='translateX(calc(-50% + '+dx+'px))';
+  if(r.top<4){p.style.bottom='auto';p.style.top='1.6em';}
+}
+function near(e){return e.target.closest?e.target.closest('.cite'):null}
+document.addEventListener('mouseover',function(e){var c=near(e);if(c)place(c)});
+document.addEventListener('focusin',function(e){var c=near(e);if(c)place(c)});
 document.addEventListener('click',function(e){
-  var c=e.target.closest('.cite');
+  var c=near(e);
   document.querySelectorAll('.cite.pinned').forEach(function(p){if(p!==c)p.classList.remove('pinned')});
-  if(c){e.preventDefault();c.classList.toggle('pinned');}
+  if(c){e.preventDefault();c.classList.toggle('pinned');place(c);}
 });
+function placePinned(){document.querySelectorAll('.cite.pinned').forEach(place)}
+placePinned();window.addEventListener('resize',placePinned);
 document.addEventListener('keydown',function(e){
   if(e.key==='Escape')document.querySelectorAll('.cite.pinned').forEach(function(p){p.classList.remove('pinned')});
 });
