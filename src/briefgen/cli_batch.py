@@ -48,8 +48,9 @@ EXTENSIONS = {"md": "md", "json": "json", "html": "html", "slack": "slack.json"}
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="briefgen batch",
-        description="One brief per subfolder of DIR (each subfolder is one story), made concurrently and "
-                    "written as each finishes. Re-run the same command to resume after Ctrl-C or a crash.",
+        description="One brief per subfolder of DIR (each subfolder is one story), made concurrently\n"
+                    "and written as each finishes. Re-run the same command to resume after Ctrl-C\n"
+                    "or a crash: stories already in OUT/briefs.jsonl are skipped.",
         epilog="output in OUT:\n  briefs.jsonl       one line per story: {\"story\", \"ok\", \"brief\" | \"error\"}\n"
                "  STORY.json         the full brief (for `briefgen verify`)\n"
                "  STORY.md|.html|... the brief in --format (default md)\n\n" + CONFIG_HELP + "\n" + EXIT_CODES_HELP,
