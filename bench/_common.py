@@ -270,3 +270,51 @@ def apply_proposed(names: Sequence[str]) -> list[str]:
             raise SystemExit(f"unknown proposed fix {name!r}; choose from {', '.join(PROPOSED)}")
         _PATCHES[name]()
     return list(names)
+
+
+# --- the server in its own process -----------------------------------------------------
+
+
+class ServerProcess:
+    """A FakeOpenAIServer in a child process, so its work does not share this process's GIL
+    (and its CPU time is not counted as the client's). ``python bench/_common.py`` is the child."""
+
+    def __init__(self, source: str = "auto", *, latency_s: float = 0.0, cassette: Path = CASSETTE) -> None:
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--source", source, "--latency", str(latency_s), "--cassette", str(cassette)],
+            stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().split()
+        if len(line) != 2:
+            self.stop()
+            raise RuntimeError("the benchmark server did not start")
+        self.base_url, self.source = line
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def __enter__(self) -> ServerProcess:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source", default="auto")
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--cassette", type=Path, default=CASSETTE)
+    ns = ap.parse_args()
+    child, used = open_server(ns.source, latency_s=ns.latency, cassette=ns.cassette)
+    print(child.base_url, used, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin or terminates us
+    child.stop()

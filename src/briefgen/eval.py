@@ -509,7 +509,7 @@ def print_table(scores: Sequence[ClusterScore], *, title: str, file: Any = None)
             str(s.points),
             f"{s.prompt_tokens:,}",
             f"{s.completion_tokens:,}",
-            _fmt(s.completion_tokens_per_point).replace(".00", ".0") if s.points else "—",
+            f"{s.completion_tokens_per_point:.1f}" if s.completion_tokens_per_point is not None else "—",
             str(s.reasks),
             str(s.rejected),
             f"{s.wall_time_s:.1f}",
