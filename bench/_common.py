@@ -167,6 +167,9 @@ def open_server(source: str = "auto", *, latency_s: float = 0.0, cassette: Path 
     # http.server listens with a backlog of 5: at concurrency 32+ the kernel drops
     # connection attempts and the client's retries (1 s+ backoff) would be measured.
     server._server.socket.listen(1024)
+    # http.server writes the headers and the body in two sends; with Nagle's algorithm on, the
+    # body waits for the client's delayed ACK (~40 ms on Linux loopback) and every call looks slow.
+    server._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
     return server.start(), name
 
 
