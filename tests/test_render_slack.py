@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -65,7 +65,7 @@ def make_brief(points: int = 3, *, sources: int = 3, point_chars: int = 0, confl
         warnings=["skipped https://bad.example: HTTP 404 Not Found"],
         usage=Usage(total_tokens=1234, wall_time_s=5.2),
         provenance=Provenance(model="crafted", provider="client", prompt_version="extract@1",
-                              briefgen_version="0.1.0", input_sha256=[], created_at=datetime.now(timezone.utc)),
+                              briefgen_version="0.1.0", input_sha256=[], created_at=datetime.now(UTC)),
     )
 
 

@@ -70,7 +70,9 @@ def quote_url(url: str | None, quote: str) -> str | None:
     if not url or "#" in url:
         return url
     words = quote.split()
-    if not words:
+    if words:
+        words[-1] = words[-1].rstrip(".,;:")  # sentence punctuation may differ on the page
+    if not words or not words[-1]:
         return url
     if len(words) <= 8:
         fragment = _fragment_part(words)

@@ -1,0 +1,359 @@
+"""The Slack app: ``/brief`` and ``@briefgen`` mentions, over Socket Mode or HTTP.
+
+It holds no logic of its own: listeners find the articles (links in the
+command, the message or the whole thread), post "working…", and hand the
+rest to :class:`~briefgen.slack.jobs.BriefJobs`, which calls
+:func:`briefgen.asummarize` and renders with :mod:`briefgen.render.slack`.
+
+Run it with ``briefgen slack --socket`` (needs ``SLACK_BOT_TOKEN`` and
+``SLACK_APP_TOKEN``) or ``briefgen slack --http --port 3000`` (needs
+``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``; every request's signature is
+checked). ``python -m briefgen.slack`` is the same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import urlparse
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from briefgen.config import Settings, resolve_provider
+from briefgen.errors import BriefgenError
+from briefgen.models import Article
+from briefgen.slack.config import DEFAULT_PATH, BotConfig, Mode
+from briefgen.slack.jobs import BriefJob, BriefJobs, SummarizeFn
+from briefgen.slack.links import (
+    articles_in_command,
+    is_private_url,
+    links_in,
+    links_in_messages,
+    strip_mentions,
+)
+
+log = logging.getLogger("briefgen.slack")
+
+RATE_LIMIT_RETRIES = 3
+"""Times a Slack call answered 429 is retried, each after the Retry-After it names."""
+
+USAGE = "Usage: `/brief <links>` (or paste an article's text), or mention me in a thread full of links."
+
+
+def with_rate_limit_retries(client: WebClient, retries: int = RATE_LIMIT_RETRIES) -> WebClient:
+    """Make ``client`` wait out Slack's 429 answers (``Retry-After``) instead of failing."""
+    if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
+    return client
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _working_text(count: int, ahead: int, who: str | None = None) -> str:
+    asker = f"<@{who}> asked for a brief of {_plural(count, 'article')}. " if who else ""
+    queue = f" (waiting for {_plural(ahead, 'brief')} ahead of it)" if ahead else ""
+    return f":hourglass_flowing_sand: {asker}Working on a brief of {_plural(count, 'article')}{queue}…"
+
+
+BUSY = ":hourglass: I'm making as many briefs as I can right now. Please ask again in a few minutes."
+
+
+class _Seen:
+    """Event ids already handled: Slack re-sends an event it thinks was missed."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys[key] = None
+            if len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+            return True
+
+
+@dataclass
+class BriefBot:
+    """The bolt :class:`App` plus the job pool behind it."""
+
+    app: App
+    jobs: BriefJobs
+    config: BotConfig
+
+
+def create_bot(
+    config: BotConfig,
+    *,
+    summarize: SummarizeFn | None = None,
+    settings: Settings | None = None,
+    client: WebClient | None = None,
+    verify_token: bool = True,
+) -> BriefBot:
+    """Build the app. ``summarize`` (async, articles → Brief) replaces the model in tests;
+    otherwise :func:`briefgen.asummarize` runs with ``settings``."""
+    if summarize is None:
+        from briefgen.api import asummarize
+
+        resolved = settings or Settings.resolve()
+
+        async def summarize(articles: list[str | Article]) -> Any:  # type: ignore[misc]
+            return await asummarize(articles, settings=resolved)
+
+    client = with_rate_limit_retries(client or WebClient())
+    if client.token is None:
+        client.token = config.bot_token  # bolt takes the token from the client when given one
+    app = App(
+        signing_secret=config.signing_secret,
+        client=client,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=config.mode == "http",
+        name="briefgen",
+    )
+    jobs = BriefJobs(summarize, concurrency=config.concurrency, max_queue=config.max_queue)
+    seen = _Seen()
+
+    def start(client: WebClient, channel: str, thread_ts: str, articles: list[str], who: str | None,
+              top_level: bool) -> None:
+        """Post "working…" and queue the brief (or say we're busy, or refuse private links)."""
+        reply_ts = None if top_level else thread_ts
+        if not config.allow_private_urls:
+            private = [a for a in articles if a.startswith(("http://", "https://")) and is_private_url(a)]
+            if private:
+                log.info("refused %d link(s) to private hosts", len(private))
+                articles = [a for a in articles if a not in private]
+            if private and not articles:
+                hosts = ", ".join(sorted({urlparse(u).netloc for u in private}))
+                client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=(
+                    f":no_entry: I only read public web pages, and {hosts} is on a private network. "
+                    "Paste the article's text into `/brief` instead."))
+                return
+        if len(articles) > config.max_links:
+            log.info("using the first %d of %d links", config.max_links, len(articles))
+            articles = articles[: config.max_links]
+        ahead = jobs.reserve()
+        if ahead is None:
+            client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=BUSY)
+            return
+        text = _working_text(len(articles), ahead, who if top_level else None)
+        try:
+            posted = client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=text)
+        except BaseException:
+            jobs.release()
+            raise
+        working_ts = str(posted["ts"])
+        jobs.submit(BriefJob(channel=channel, thread_ts=working_ts if top_level else thread_ts,
+                             working_ts=working_ts, articles=articles, client=client, requested_by=who))
+
+    @app.command("/brief")
+    def brief_command(ack: Callable[..., Any], command: dict[str, Any], client: WebClient,
+                      respond: Callable[..., Any]) -> None:
+        articles = articles_in_command(command.get("text") or "")
+        if not articles:
+            ack(response_type="ephemeral",
+                text=f":mag: I found no links in that. {USAGE}")
+            return
+        ack()
+        try:
+            start(client, command["channel_id"], "", articles, command.get("user_id"), top_level=True)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("/brief: cannot post in %s: %s", command.get("channel_id"), error)
+            if error in {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}:
+                respond(response_type="ephemeral",
+                        text=":lock: I can't post in this channel. Invite me with `/invite @briefgen` and try again.")
+            else:
+                respond(response_type="ephemeral", text=f":warning: Slack refused my message ({error}).")
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+        channel, ts = event["channel"], event["ts"]
+        if not seen.first_time(f"{channel}:{ts}"):
+            return
+        thread_ts = event.get("thread_ts") or ts
+        if event.get("thread_ts"):
+            messages = _thread_messages(client, channel, thread_ts)
+            articles = links_in_messages(messages, skip_bot_id=context.bot_id, skip_user_id=context.bot_user_id)
+        else:
+            articles = links_in(event.get("text") or "")
+        if not articles:
+            where = "in this thread" if event.get("thread_ts") else "in your message"
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                    text=f":mag: I found no links {where}, so there is nothing to brief. {USAGE}")
+            return
+        log.debug("mention in %s: %d links; text %d chars", channel, len(articles),
+                  len(strip_mentions(event.get("text") or "")))
+        start(client, channel, thread_ts, articles, event.get("user"), top_level=False)
+
+    @app.error
+    def on_error(error: Exception, logger: logging.Logger) -> None:
+        logger.error("listener failed: %s: %s", type(error).__name__, error)
+
+    return BriefBot(app=app, jobs=jobs, config=config)
+
+
+def create_app(config: BotConfig, **kwargs: Any) -> App:
+    """The bolt :class:`App` alone (see :func:`create_bot`)."""
+    return create_bot(config, **kwargs).app
+
+
+def _thread_messages(client: WebClient, channel: str, thread_ts: str, pages: int = 5) -> Iterable[dict[str, Any]]:
+    """Every message of a thread, parent first (at most ``pages`` × 200)."""
+    cursor: str | None = None
+    for _ in range(pages):
+        response = client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+        yield from response.get("messages") or []
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor or not response.get("has_more", True):
+            break
+
+
+# --- serving --------------------------------------------------------------------------
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # one debug line, no query strings
+        log.debug("http %s", re.sub(r"\?\S*", "", format % args))
+
+
+def wsgi_app(app: App, path: str = DEFAULT_PATH) -> Callable[..., Iterable[bytes]]:
+    """Slack requests on ``path`` (signature-checked by bolt), ``GET /healthz`` for load balancers."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    handler = SlackRequestHandler(app, path=path)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def make_http_server(app: App, host: str, port: int, path: str = DEFAULT_PATH) -> WSGIServer:
+    """A threaded HTTP server for ``app`` (call ``serve_forever()``; ``port=0`` picks a free one)."""
+    return make_server(host, port, wsgi_app(app, path), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+class _RedactTokens(logging.Filter):
+    """Belt and braces: no Slack token or signing secret reaches a log line."""
+
+    _PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._PATTERN.sub(r"\1-***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def _setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_RedactTokens())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("briefgen").setLevel(level)
+    # slack_sdk's debug lines carry message bodies (article text); keep them out.
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefgen slack",
+        description="Run the briefgen Slack bot: /brief <links> and @briefgen mentions.",
+    )
+    how = parser.add_mutually_exclusive_group(required=True)
+    how.add_argument("--socket", action="store_true",
+                     help="Socket Mode: no public URL needed (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
+    how.add_argument("--http", action="store_true",
+                     help="HTTP: Slack posts to this server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")
+    parser.add_argument("--path", default=DEFAULT_PATH, help=f"HTTP path Slack posts to (default {DEFAULT_PATH})")
+    parser.add_argument("--concurrency", type=int,
+                        help="briefs made at once, others queue (default BRIEFGEN_SLACK_CONCURRENCY or 2)")
+    parser.add_argument("--model", help="model id (default from BRIEFGEN_MODEL or the provider)")
+    parser.add_argument("--base-url", help="OpenAI-compatible server (default from BRIEFGEN_BASE_URL)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"briefgen slack: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``briefgen slack --socket`` or ``briefgen slack --http --port N``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    mode: Mode = "socket" if args.socket else "http"
+    try:
+        config = BotConfig.resolve(mode, concurrency=args.concurrency)
+        settings = Settings.resolve(model=args.model, base_url=args.base_url)
+        provider = resolve_provider(settings, start_local=False)
+    except BriefgenError as exc:
+        return _fail(str(exc))
+    _setup_logging(args.log_level)
+    log.info("model: %s via %s (%s); %d brief(s) at a time", provider.model, provider.kind, provider.reason,
+             config.concurrency)
+    try:
+        bot = create_bot(config, settings=settings)
+    except BoltError as exc:
+        cause = exc.__context__
+        if isinstance(cause, SlackApiError):
+            return _fail(f"Slack rejected SLACK_BOT_TOKEN ({cause.response.get('error')}); "
+                         "copy the Bot User OAuth Token (xoxb-...) again from 'OAuth & Permissions'")
+        return _fail(str(exc).splitlines()[0])
+    except OSError as exc:
+        return _fail(f"could not reach Slack to check SLACK_BOT_TOKEN ({exc})")
+    try:
+        if mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(bot.app, config.app_token).start()
+        else:
+            try:
+                server = make_http_server(bot.app, args.host, args.port, args.path)
+            except OSError as exc:
+                return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})")
+            log.info("listening on http://%s:%d%s", args.host, server.server_port, args.path)
+            server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopped")
+    except SlackApiError as exc:
+        return _fail(f"Slack refused the connection ({exc.response.get('error')}); check SLACK_APP_TOKEN")
+    finally:
+        bot.jobs.shutdown()
+    return 0
