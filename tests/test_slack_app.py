@@ -200,7 +200,7 @@ PAGES = {
 
 
 def page_html(outlet: str, title: str, body: str) -> str:
-    paragraphs = "".join(f"<p>{s}.</p>" for s in body.rstrip(".").split(". "))
+    paragraphs = f"<p>{body}</p>"
     return (f"<!doctype html><html><head><title>{title}</title><meta property='og:site_name' content='{outlet}'>"
             f"<meta property='article:published_time' content='2025-06-03'></head><body><article><h1>{title}</h1>"
             f"{paragraphs}</article></body></html>")
@@ -234,7 +234,7 @@ def news() -> Iterator[str]:
 def crafted_answer(request: dict[str, Any]) -> CraftedReply:
     """Crafted, not recorded: quote the first three sentences of the article the request carries."""
     tool = request["tools"][0]["function"]["name"]
-    prompt = request["messages"][-1]["content"]
+    prompt = next(m["content"] for m in request["messages"] if m["role"] == "user")  # re-asks append after it
     if tool == "Extraction":
         text = prompt.split("<article>", 1)[1].split("</article>", 1)[0].strip()
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()][:3]
@@ -645,3 +645,78 @@ def test_missing_credentials_are_one_line_errors_naming_the_variable(
 def test_bot_config_repr_hides_tokens() -> None:
     config = BotConfig(bot_token="xoxb-secret", signing_secret="s3cret", app_token="xapp-secret")
     assert "secret" not in repr(config)
+
+
+# --- the command line, as the README runs it ------------------------------------------------------------
+
+
+def _run_bot(argv: list[str], env: dict[str, str]) -> tuple[Any, list[str]]:
+    import os
+    import subprocess
+    import sys
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFGEN_", "OPENAI_"))}
+    full_env.update(env)
+    process = subprocess.Popen([sys.executable, "-m", "briefgen.slack", *argv], env=full_env,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return process, lines
+
+
+def _wait_line(lines: list[str], pattern: str, timeout: float = 30) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in list(lines):
+            if match := re.search(pattern, line):
+                return match
+        time.sleep(0.05)
+    raise AssertionError(f"no line matching {pattern!r} in: {''.join(lines)}")
+
+
+def test_http_mode_from_the_command_line_end_to_end(slack: MockSlack, news: str,
+                                                    crafted_model: FakeOpenAIServer) -> None:
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "BRIEFGEN_SLACK_API_URL": slack.api_url,
+           "BRIEFGEN_SLACK_ALLOW_PRIVATE_URLS": "1", "BRIEFGEN_BASE_URL": crafted_model.base_url,
+           "BRIEFGEN_MODEL": "crafted", "BRIEFGEN_TRANSPORT_RETRIES": "0"}
+    process, lines = _run_bot(["--http", "--host", "127.0.0.1", "--port", "0"], env)
+    try:
+        port = int(_wait_line(lines, r"listening on http://127\.0\.0\.1:(\d+)/slack/events").group(1))
+        body = command_body(slack, f"{news}/ferry")
+        headers = {k: v[0] for k, v in signed_headers(body, content_type="application/x-www-form-urlencoded").items()}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        slack.wait_for(lambda: bool(slack.of("chat.update")), timeout=30)
+        [update] = slack.of("chat.update")
+        text = blocks_text(update.params["blocks"])
+        assert "*Island Post*" in text and "• All ferries to the islands were cancelled on Tuesday" in text
+        _wait_line(lines, r"job \w+: brief ready")
+    finally:
+        process.terminate()
+        process.wait(10)
+    log = "".join(lines)
+    assert BOT_TOKEN not in log and SECRET not in log
+    assert "All ferries to the islands" not in log  # no article text in the log
+
+
+def test_socket_mode_with_a_rejected_app_token_is_a_one_line_error(slack: MockSlack) -> None:
+    slack.fail_next("apps.connections.open", 200, {"ok": False, "error": "invalid_auth"})
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-test", "BRIEFGEN_SLACK_API_URL": slack.api_url,
+           "BRIEFGEN_BASE_URL": "http://127.0.0.1:9/v1"}
+    process, lines = _run_bot(["--socket"], env)
+    try:
+        assert process.wait(30) == 2
+    finally:
+        if process.poll() is None:
+            process.kill()
+    time.sleep(0.2)
+    errors = [line for line in lines if line.startswith("briefgen slack: error:")]
+    assert errors == ["briefgen slack: error: Slack refused the connection (invalid_auth); check SLACK_APP_TOKEN\n"], lines
+    assert "xapp-test" not in "".join(lines) and "Traceback" not in "".join(lines)

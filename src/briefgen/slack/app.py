@@ -328,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("model: %s via %s (%s); %d brief(s) at a time", provider.model, provider.kind, provider.reason,
              config.concurrency)
     try:
-        bot = create_bot(config, settings=settings)
+        bot = create_bot(config, settings=settings,
+                         client=WebClient(base_url=config.api_url) if config.api_url else None)
     except BoltError as exc:
         cause = exc.__context__
         if isinstance(cause, SlackApiError):

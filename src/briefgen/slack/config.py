@@ -61,6 +61,14 @@ def _positive_int(env: Mapping[str, str], name: str, given: int | None, default:
     return number
 
 
+def _api_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise SlackConfigError(f"BRIEFGEN_SLACK_API_URL must be an http(s) URL, not {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
 @dataclass(frozen=True)
 class BotConfig:
     """Everything the bot needs besides the model settings."""
@@ -74,6 +82,8 @@ class BotConfig:
     max_links: int = DEFAULT_MAX_LINKS
     allow_private_urls: bool = False
     """Fetch links to loopback/private/link-local hosts (only for a bot briefing an intranet)."""
+    api_url: str | None = None
+    """Slack Web API base URL; None is slack.com (GovSlack: https://slack-gov.com/api/)."""
 
     def __repr__(self) -> str:  # never print credentials, even by accident
         return (
@@ -109,4 +119,5 @@ class BotConfig:
             max_queue=_positive_int(env, "BRIEFGEN_SLACK_MAX_QUEUE", max_queue, DEFAULT_MAX_QUEUE),
             max_links=_positive_int(env, "BRIEFGEN_SLACK_MAX_LINKS", max_links, DEFAULT_MAX_LINKS),
             allow_private_urls=(env.get("BRIEFGEN_SLACK_ALLOW_PRIVATE_URLS") or "").lower() in {"1", "true", "yes"},
+            api_url=_api_url(env.get("BRIEFGEN_SLACK_API_URL")),
         )
