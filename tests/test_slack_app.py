@@ -663,8 +663,7 @@ def _run_bot(argv: list[str], env: dict[str, str]) -> tuple[Any, list[str]]:
 
     def read() -> None:
         assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
+        lines.extend(process.stderr)
 
     threading.Thread(target=read, daemon=True).start()
     return process, lines
