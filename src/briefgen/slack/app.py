@@ -34,7 +34,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from briefgen.config import Settings, resolve_provider
 from briefgen.errors import BriefgenError
-from briefgen.models import Article
+from briefgen.models import Article, Brief
 from briefgen.slack.config import DEFAULT_PATH, BotConfig, Mode
 from briefgen.slack.jobs import BriefJob, BriefJobs, SummarizeFn
 from briefgen.slack.links import (
@@ -115,7 +115,7 @@ def create_bot(
 
         resolved = settings or Settings.resolve()
 
-        async def summarize(articles: list[str | Article]) -> Any:  # type: ignore[misc]
+        async def summarize(articles: list[str | Article]) -> Brief:
             return await asummarize(articles, settings=resolved)
 
     client = with_rate_limit_retries(client or WebClient())

@@ -15,9 +15,10 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
@@ -37,7 +38,7 @@ from briefgen.render.slack import layout
 
 log = logging.getLogger("briefgen.slack")
 
-SummarizeFn = Callable[[list[str | Article]], Awaitable[Brief]]
+SummarizeFn = Callable[[list[str | Article]], Coroutine[Any, Any, Brief]]
 """``await summarize(articles) -> Brief``: the core call, injectable for tests."""
 
 
@@ -164,7 +165,7 @@ class BriefJobs:
     def run(self, job: BriefJob) -> None:
         """Make the brief and post it; every failure ends as a reply in the thread."""
         try:
-            brief = asyncio.run(self.summarize(as_inputs(job.articles)))
+            brief: Brief = asyncio.run(self.summarize(as_inputs(job.articles)))
         except Exception as exc:
             if isinstance(exc, BriefgenError):
                 log.warning("job %s: no brief: %s: %s", job.ref, type(exc).__name__, exc)
