@@ -346,6 +346,7 @@ def test_slash_command_happy_path_posts_working_then_the_cited_brief(slack: Mock
     assert f"<{news}/harbour#:~:text=" in text  # numbered citation links to the source URL
     assert "|[1]>" in text and "|[2]>" in text
     assert "*Harbour Times*" in text and "*Coast Daily*" in text
+    assert blocks[-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "Asked for by <@U0ALICE> with `/brief`"}]}
     assert not slack.of("files.getUploadURLExternal")  # short brief: no file
     assert len(crafted_model.requests) == 3  # two extractions and the synthesis
 
@@ -563,6 +564,21 @@ def test_at_most_concurrency_briefs_run_at_once(slack: MockSlack) -> None:
     finished(bot, slack, updates=6)
     assert peak == 2
     assert any("waiting for" in c.params["text"] for c in slack.of("chat.postMessage"))
+
+
+def test_only_the_first_max_links_links_are_briefed(slack: MockSlack) -> None:
+    got: list[list[Any]] = []
+
+    async def summarize(articles: list[Any]) -> Brief:
+        got.append(articles)
+        return make_brief()
+
+    config = BotConfig(bot_token=BOT_TOKEN, signing_secret=SECRET, max_links=2, allow_private_urls=True)
+    bot = create_bot(config, client=WebClient(base_url=slack.api_url), summarize=summarize)
+    send_command(bot, slack, " ".join(f"https://news.example/{i}" for i in range(5)))
+    finished(bot, slack)
+    assert got == [["https://news.example/0", "https://news.example/1"]]
+    assert "(the first 2 of 5 links" in slack.of("chat.postMessage")[0].params["text"]
 
 
 def test_redelivered_mention_is_briefed_once(slack: MockSlack) -> None:

@@ -153,7 +153,7 @@ def source_line(brief: Brief, index: int) -> str:
         shown = title or escape(clip(source.url, 80))
         what = link(source.url, shown)
     else:
-        what = title or "pasted text"
+        what = title or "no link"
     stale = " · :warning: _stale_" if source.stale else ""
     return f"[{index + 1}] *{outlet}* · {date} · {what}{stale}"
 

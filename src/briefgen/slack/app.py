@@ -146,14 +146,17 @@ def create_bot(
                     f":no_entry: I only read public web pages, and {hosts} is on a private network. "
                     "Paste the article's text into `/brief` instead."))
                 return
-        if len(articles) > config.max_links:
-            log.info("using the first %d of %d links", config.max_links, len(articles))
+        given = len(articles)
+        if given > config.max_links:
+            log.info("using the first %d of %d links", config.max_links, given)
             articles = articles[: config.max_links]
         ahead = jobs.reserve()
         if ahead is None:
             client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=BUSY)
             return
         text = _working_text(len(articles), ahead, who if top_level else None)
+        if given > len(articles):
+            text += f" (the first {len(articles)} of {given} links; the limit is BRIEFGEN_SLACK_MAX_LINKS)"
         try:
             posted = client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=text)
         except BaseException:
@@ -161,7 +164,8 @@ def create_bot(
             raise
         working_ts = str(posted["ts"])
         jobs.submit(BriefJob(channel=channel, thread_ts=working_ts if top_level else thread_ts,
-                             working_ts=working_ts, articles=articles, client=client, requested_by=who))
+                             working_ts=working_ts, articles=articles, client=client,
+                             requested_by=who if top_level else None))
 
     @app.command("/brief")
     def brief_command(ack: Callable[..., Any], command: dict[str, Any], client: WebClient,

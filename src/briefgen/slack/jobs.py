@@ -34,7 +34,7 @@ from briefgen.errors import (
 )
 from briefgen.ingest import from_text
 from briefgen.models import Article, Brief
-from briefgen.render.slack import layout
+from briefgen.render.slack import MAX_BLOCKS, layout
 
 log = logging.getLogger("briefgen.slack")
 
@@ -54,6 +54,7 @@ class BriefJob:
     articles: list[str]
     client: WebClient
     requested_by: str | None = None
+    """Shown under a top-level brief (``/brief``), whose "working…" line named the asker."""
     ref: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
@@ -185,12 +186,17 @@ class BriefJobs:
             log.exception("job %s: posting the brief failed", job.ref)
 
     def post_brief(self, job: BriefJob, brief: Brief) -> None:
-        message = layout(brief)
+        extra = [] if job.requested_by is None else [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Asked for by <@{job.requested_by}> with `/brief`"}]}
+        ]
+        max_blocks = MAX_BLOCKS - len(extra)
+        message = layout(brief, max_blocks=max_blocks)
         if message.trimmed:
             # Too long for one message: attach the full brief in the thread and link it.
             full_url = self._upload_full(job, brief)
-            message = layout(brief, full_url=full_url)
-        job.client.chat_update(channel=job.channel, ts=job.working_ts, text=message.text, blocks=message.blocks)
+            message = layout(brief, max_blocks=max_blocks, full_url=full_url)
+        job.client.chat_update(channel=job.channel, ts=job.working_ts, text=message.text,
+                               blocks=message.blocks + extra)
 
     def _upload_full(self, job: BriefJob, brief: Brief) -> str | None:
         content, fmt = _render_full(brief)
