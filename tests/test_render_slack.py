@@ -135,8 +135,9 @@ def test_long_brief_is_trimmed_to_slack_limits_with_a_link_to_the_full_brief() -
     note = message.blocks[-1]["elements"][0]["text"]
     assert f"{message.omitted['points']} points" in note
     assert "<https://files.example/brief.html|Open the full brief>" in note
-    # the points that are shown come first and in order
+    # the points that are shown come first and in order; the sources their [n] refer to stay
     assert "Point 0 says" in text and "Point 39 says" not in text
+    assert message.omitted["sources"] == 0 and "[12] *Outlet a11*" in text
 
 
 def test_many_blocks_are_capped_at_max_blocks() -> None:

@@ -4,9 +4,10 @@ Slack refuses a message with more than 50 blocks or a section text over
 3,000 characters, and collapses long messages behind "Show more", so a brief
 is laid out against a budget (blocks and characters, well under the 40,000
 Slack allows). When everything does not fit, the least important lines are
-left out, in this order of keeping: key points, conflicts, sources,
-background; a note at the end says what was left out and links ``full_url``
-(the bot uploads the full HTML brief and passes its link).
+left out, in this order of keeping: the top three points and conflicts,
+the sources, the other points and conflicts, background. A note at the end
+says what was left out and links ``full_url`` (the bot uploads the full
+HTML brief and passes its link).
 
 Citations are numbered by source: ``[2]`` is the second entry of the
 Sources list and links to that article's URL, with a text fragment
@@ -262,7 +263,11 @@ def layout(
         _Group("background", ":hourglass: Background (older reporting, not part of this news)", background_lines, "background line"),
         _Group("sources", "Sources", [source_line(brief, i) for i in range(len(brief.sources))], "source"),
     ]
-    keep_order = ["points", "conflicts", "sources", "background"]  # what survives trimming first
+    # What survives trimming first: the top points and conflicts, the sources the [n] refer to,
+    # then the remaining points and conflicts, then background.
+    keep_order: list[tuple[str, int | None]] = [
+        ("points", 3), ("conflicts", 3), ("sources", None), ("points", None), ("conflicts", None), ("background", None),
+    ]
 
     tail: list[Block] = []
     notes = []
@@ -297,12 +302,16 @@ def layout(
     worst_note = _trim_note(everything, nouns, full_url)
     kept = {g.key: 0 for g in groups}
     by_key = {g.key: g for g in groups}
-    for key in keep_order:
-        for n in range(1, len(by_key[key].lines) + 1):
+    full: set[str] = set()  # groups that hit the budget: nothing more of them fits
+    for key, upto in keep_order:
+        if key in full:
+            continue
+        for n in range(kept[key] + 1, min(len(by_key[key].lines), upto or len(by_key[key].lines)) + 1):
             kept[key] = n
             trial = build(kept, worst_note)
             if len(trial) > max_blocks or _chars(trial) > max_chars:
                 kept[key] = n - 1
+                full.add(key)
                 break
     omitted = {g.key: len(g.lines) - kept[g.key] for g in groups}
     if by_key["points"].lines == ["• _No claim could be verified._"]:
