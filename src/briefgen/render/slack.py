@@ -106,7 +106,8 @@ class _Refs:
         first: dict[str, Citation] = {}
         for citation in citations:
             first.setdefault(citation.article_id, citation)
-        shown = list(first.values())[:MAX_REFS_PER_LINE]
+        ordered = sorted(first.values(), key=lambda c: self.number.get(c.article_id, len(self.number) + 1))
+        shown = ordered[:MAX_REFS_PER_LINE]
         parts = []
         for citation in shown:
             n = self.number.get(citation.article_id)
