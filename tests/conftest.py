@@ -96,4 +96,4 @@ def cassette_settings(model_endpoint: tuple[str, str]):  # type: ignore[no-untyp
     from briefgen import Settings
 
     base_url, model = model_endpoint
-    return Settings.resolve(env={}, base_url=base_url, model=model, api_key="local")
+    return Settings.resolve(env={}, base_url=base_url, model=model, api_key="local", concurrency=1)

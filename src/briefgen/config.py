@@ -54,7 +54,7 @@ class Settings(BaseModel):
     local_model: str | None = Field(default=None, description="Packaged local model name or GGUF path.")
     cache_dir: Path | None = None
     language: str = "English"
-    max_claims_per_article: int = Field(default=6, ge=1, le=12)
+    max_claims_per_article: int = Field(default=5, ge=1, le=12)
     max_points: int = Field(default=10, ge=1, le=40)
     max_retries: int = Field(default=1, ge=0, le=5, description="Re-asks after a failed validation.")
     transport_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx/timeouts.")

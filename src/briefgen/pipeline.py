@@ -47,7 +47,14 @@ from briefgen.models import (
     Usage,
 )
 from briefgen.prompts import load_template, prompt_version
-from briefgen.schema import ExtractedClaim, Extraction, Synthesis, claim_problem, supporting_text
+from briefgen.schema import (
+    ExtractedClaim,
+    Extraction,
+    Synthesis,
+    claim_problem,
+    extraction_model,
+    supporting_text,
+)
 from briefgen.verify import check_numbers, locate_quote, make_citation
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
@@ -153,9 +160,10 @@ class Briefer:
         calls: list[CallUsage] = []
         claims: list[VerifiedClaim] = []
         rejected: list[RejectedClaim] = []
+        unavailable = [o for o in extractions if isinstance(o, ModelUnavailableError)]
+        if unavailable and len(unavailable) == len(articles):
+            raise unavailable[0]  # the model is down: nothing was extracted, say why
         for article, outcome in zip(articles, extractions, strict=True):
-            if isinstance(outcome, ModelUnavailableError):
-                raise outcome
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, BriefgenError):
                     raise outcome
@@ -239,7 +247,7 @@ class Briefer:
         )
         async with self._slots:
             result: CallResult[Extraction] = await self.model.structured(
-                Extraction,
+                extraction_model(settings.max_claims_per_article, min(3, len(article.sentences))),
                 messages,
                 purpose=f"extract:{article.id}",
                 context={"article": article, "max_claims": settings.max_claims_per_article},

@@ -13,9 +13,10 @@ the pipeline uses that to salvage the valid claims of a last failed attempt.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, create_model, model_validator
 
 from briefgen.models import Article
 from briefgen.verify import check_numbers, format_number, locate_quote
@@ -56,7 +57,7 @@ def claim_problem(claim: ExtractedClaim, article: Article) -> str | None:
 
 class Extraction(BaseModel):
     claims: list[ExtractedClaim] = Field(
-        min_length=3, max_length=12, description="Key claims, most important first."
+        min_length=1, max_length=12, description="Key claims, most important first."
     )
 
     @model_validator(mode="after")
@@ -81,6 +82,25 @@ class Extraction(BaseModel):
                 "keep the other claims as they were:\n- " + "\n- ".join(problems)
             )
         return self
+
+
+@lru_cache(maxsize=64)
+def extraction_model(max_claims: int, min_claims: int = 3) -> type[Extraction]:
+    """``Extraction`` with the list bounded by ``max_claims``, so the grammar stops the model there.
+
+    ``min_claims`` (at most 3, and never more than the article has sentences)
+    keeps small models from stopping after one claim on a rich article.
+    The class keeps the name ``Extraction`` because instructor uses it as the tool name.
+    """
+    min_claims = max(1, min(min_claims, max_claims))
+    return create_model(
+        "Extraction",
+        __base__=Extraction,
+        claims=(
+            list[ExtractedClaim],
+            Field(min_length=min_claims, max_length=max_claims, description="Key claims, most important first."),
+        ),
+    )
 
 
 class Synthesis(BaseModel):

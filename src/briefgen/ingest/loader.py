@@ -63,6 +63,14 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://")) and " " not in value.strip()
 
 
+def _exists(path: Path) -> bool:
+    """``Path.exists`` that treats unusable names (too long, NUL bytes) as absent."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _looks_like_path(value: str) -> bool:
     return "\n" not in value and len(value) < 512 and bool(re.search(r"\.[A-Za-z0-9]{1,6}$", value.strip()))
 
@@ -83,10 +91,10 @@ def load_article(item: ArticleInput, *, options: LoadOptions | None = None, arti
         return load_url(value.strip(), options=options, article_id=article_id)
     if _looks_like_path(value):
         path = Path(value.strip()).expanduser()
-        if path.exists():
+        if _exists(path):
             return load_file(path, options=options, article_id=article_id)
         raise ArticleNotFoundError("no such file", source=value.strip())
-    if "\n" not in value and Path(value).expanduser().exists():
+    if "\n" not in value and len(value) < 1024 and _exists(Path(value).expanduser()):
         return load_file(Path(value).expanduser(), options=options, article_id=article_id)
     if _HTML_SNIFF.match(value.encode("utf-8", "replace")[:512]):
         return from_html(value, source="<html>", options=options, article_id=article_id)
