@@ -48,6 +48,23 @@ def hermetic_settings(base_url: str, model: str = RECORDED_MODEL, **overrides: A
 # --- the machine -----------------------------------------------------------------------
 
 
+def _git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return ""
+
+
+COMMIT_AT_START = _git_commit()
+_DIRTY_AT_START = bool(subprocess.run(
+    ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", "src", "prompts"],
+    capture_output=True, text=True, check=False,
+).stdout.strip())
+"""The commit the benchmark's code was imported from (others may commit while it runs)."""
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or "unknown"
     try:
@@ -57,13 +74,6 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        commit = ""
-
     def version(name: str) -> str | None:
         try:
             return metadata.version(name)
@@ -76,7 +86,8 @@ def machine() -> dict[str, Any]:
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "briefgen_commit": commit,
+        "briefgen_commit": COMMIT_AT_START,
+        "tree_dirty_at_start": _DIRTY_AT_START,
         "versions": {n: version(n) for n in ("briefgen", "openai", "instructor", "httpx", "pydantic")},
     }
 
@@ -124,9 +135,18 @@ def _user_text(request: dict[str, Any]) -> str:
     return users[0] if users else ""
 
 
-def crafted_answer(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any]:
+def _claim_bounds(request: dict[str, Any]) -> tuple[int, int]:
+    """(minItems, maxItems) of the claims list in the request's tool schema."""
+    for tool in request.get("tools") or []:
+        claims = tool.get("function", {}).get("parameters", {}).get("properties", {}).get("claims", {})
+        return int(claims.get("minItems", 1)), int(claims.get("maxItems", 6))
+    return 1, 6
+
+
+def crafted_answer(request: dict[str, Any]) -> dict[str, Any]:
     """A plausible, always-verifiable answer: claims are sentences quoted verbatim."""
     name = _tool_name(request)
+    _, max_claims = _claim_bounds(request)
     text = _user_text(request)
     if name == "Synthesis":
         points = [line.split(". ", 1)[-1] for line in text.splitlines() if re.match(r"^\d+\. ", line)]
