@@ -153,6 +153,15 @@ def _short(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _around_difference(a: str, b: str, before: int = 40, width: int = 110) -> tuple[str, str]:
+    """Both texts from a little before their first difference, so the change is visible."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    start = max(first - before, 0)
+    lead = "..." if start else ""
+    return _short(lead + a[start:], width), _short(lead + b[start:], width)
+
+
 def main(argv: list[str]) -> int:
     args = parser().parse_intermixed_args(argv)
     ctx = make_context(args)
@@ -195,10 +204,12 @@ def main(argv: list[str]) -> int:
         if finding.passed and ctx.quiet:
             continue
         mark = "[yellow]~[/]" if finding.passed else "[red]✗[/]"
+        quote, closest = finding.citation.quote, finding.closest
+        shown_quote = _short(quote) if closest is None else _around_difference(quote, closest)[0]
         line = (f"{mark} {finding.where}, {escape(finding.citation.article_id)}: {escape(finding.detail)}\n"
-                f"    brief:   “{escape(_short(finding.citation.quote))}”")
-        if finding.closest is not None:
-            line += f"\n    article: “{escape(_short(finding.closest))}”"
+                f"    brief:   “{escape(shown_quote)}”")
+        if closest is not None:
+            line += f"\n    article: “{escape(_around_difference(quote, closest)[1])}”"
         (ctx.out if not finding.passed else ctx.err).print(line, soft_wrap=True)
     verdict = "FAIL" if failed else "PASS"
     summary = (f"{verdict}: {len(findings) - len(failed)} of {len(findings)} citation(s) match their articles"
