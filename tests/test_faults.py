@@ -79,7 +79,7 @@ def test_crafted_invented_quote_is_fed_back_then_rejected(server: FakeOpenAIServ
         "claims": [
             {"claim": "Kim plans to send 6,000 workers to Kursk.", "quote": "Kim Jong Un plans to send 6,000 workers to assist Russia"},
             {"claim": "Kim will ride a unicorn to Moscow.", "quote": "Kim will ride a unicorn to Moscow next week"},
-            {"claim": "Kim will send 9,000 sappers.", "quote": "The deployment includes 1,000 combat engineers"},
+            {"claim": "The deployment includes 9,000 combat engineers, known as sappers.", "quote": "The deployment includes 1,000 combat engineers"},
         ]
     }
     reply = CraftedReply(body=tool_call_completion(invented))
@@ -92,7 +92,7 @@ def test_crafted_invented_quote_is_fed_back_then_rejected(server: FakeOpenAIServ
     assert [p.text for p in brief.points] == ["Kim plans to send 6,000 workers to Kursk."]
     reasons = {r.claim: r.reason for r in brief.rejected}
     assert "not in the article" in reasons["Kim will ride a unicorn to Moscow."]
-    assert "9,000" in reasons["Kim will send 9,000 sappers."]
+    assert "9,000" in reasons["The deployment includes 9,000 combat engineers, known as sappers."]
 
 
 def test_crafted_cut_off_output_is_reported_not_parsed(server: FakeOpenAIServer) -> None:

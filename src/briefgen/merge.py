@@ -17,10 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from rapidfuzz import fuzz
-
 from briefgen.models import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
-from briefgen.verify import extract_numbers, format_number, normalize
+from briefgen.schema import content_words
+from briefgen.verify import format_number
 
 
 @dataclass(frozen=True)
@@ -90,18 +89,6 @@ def find_stale(articles: Sequence[Article], stale_days: int) -> tuple[list[Stale
 
 # --- grouping ------------------------------------------------------------------------
 
-_STOP = frozenset(
-    "a an the of to in on at for and or but by with from as that this these those is are was were be been "
-    "will would has have had it its their his her they he she said says say according also than into over "
-    "about after before per some more most other which who what when where while there".split()
-)
-
-
-def _content(text: str) -> str:
-    words = re.findall(r"[\w$,.]+", normalize(text))
-    return " ".join(w.strip(".,").rstrip("s") for w in words if w.strip(".,") not in _STOP)
-
-
 def _sums_to(value: float, parts: frozenset[float]) -> bool:
     items = sorted(p for p in parts if p < value)
     return any(abs(a + b - value) < 1e-9 for i, a in enumerate(items) for b in items[i + 1 :])
@@ -115,10 +102,18 @@ def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
 
 
 def similarity(a: VerifiedClaim, b: VerifiedClaim) -> float:
-    return fuzz.token_set_ratio(_content(a.text), _content(b.text))
+    """Dice overlap (0-100) of the two claims' content words.
+
+    Not rapidfuzz's token_set_ratio: that scores 100 whenever one claim's words
+    are a subset of the other's, which merged short claims into long unrelated ones.
+    """
+    wa, wb = content_words(a.text), content_words(b.text)
+    if not wa or not wb:
+        return 0.0
+    return 200.0 * len(wa & wb) / (len(wa) + len(wb))
 
 
-def group_claims(claims: Iterable[VerifiedClaim], *, threshold: float = 70.0, numeric_threshold: float = 45.0) -> list[Group]:
+def group_claims(claims: Iterable[VerifiedClaim], *, threshold: float = 50.0, numeric_threshold: float = 30.0) -> list[Group]:
     """Greedy single pass: each claim joins the most similar group, or starts one.
 
     A claim joins a group when it is similar to one of its members by
@@ -239,7 +234,7 @@ def number_conflicts(groups: Sequence[Group]) -> list[Conflict]:
                     continue
                 if related_numbers(a, b) or a.salient <= b.numbers or b.salient <= a.numbers:
                     continue
-                if similarity(a, b) < 70:
+                if similarity(a, b) < 50:
                     continue
                 conflicts.append(
                     Conflict(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import openai
@@ -51,11 +51,12 @@ from briefgen.schema import (
     ExtractedClaim,
     Extraction,
     Synthesis,
-    claim_problem,
+    clean_claim,
     extraction_model,
+    resolve_claim,
     supporting_text,
 )
-from briefgen.verify import check_numbers, locate_quote, make_citation
+from briefgen.verify import check_numbers, extract_numbers, make_citation
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
@@ -227,7 +228,7 @@ class Briefer:
                 prompt_version=prompt_version(),
                 briefgen_version=__version__,
                 input_sha256=[a.sha256 for a in articles],
-                created_at=datetime.now(timezone.utc),
+                created_at=datetime.now(UTC),
             ),
         )
         notify("done", {"usage": usage})
@@ -318,35 +319,30 @@ def _verify_extraction(
     verified: list[VerifiedClaim] = []
     seen_spans: set[tuple[int, int]] = set()
     for rank, claim in enumerate(candidates[:max_claims]):
-        problem = claim_problem(claim, article)
-        if problem is not None:
-            rejected.append(RejectedClaim(article_id=article.id, claim=claim.claim, quote=claim.quote, reason=problem))
+        resolution = resolve_claim(claim, article)
+        if resolution.match is None:
+            rejected.append(
+                RejectedClaim(article_id=article.id, claim=claim.claim, quote=claim.quote, reason=resolution.problem or "unverified")
+            )
             continue
-        match = locate_quote(claim.quote, article)
-        assert match is not None  # claim_problem located it
+        match = resolution.match
         if (match.start, match.end) in seen_spans:
             continue  # the model repeated itself; keep the first
         seen_spans.add((match.start, match.end))
+        text = clean_claim(claim.claim)
         support = supporting_text(article, match.start, match.end)
-        numbers = check_numbers(claim.claim, support)
         verified.append(
             VerifiedClaim(
                 article=article,
-                text=claim.claim.strip(),
+                text=text,
                 citation=make_citation(article, match),
                 support=support,
                 rank=rank,
-                numbers=frozenset(_claim_numbers(claim.claim)),
-                derived=numbers.derived,
+                numbers=frozenset(extract_numbers(text)),
+                derived=check_numbers(text, support).derived,
             )
         )
     return verified, rejected
-
-
-def _claim_numbers(text: str) -> set[float]:
-    from briefgen.verify import extract_numbers
-
-    return extract_numbers(text)
 
 
 def _total_usage(calls: list[CallUsage], wall: float) -> Usage:

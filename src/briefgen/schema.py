@@ -13,18 +13,24 @@ the pipeline uses that to salvage the valid claims of a last failed attempt.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, create_model, model_validator
 
 from briefgen.models import Article
-from briefgen.verify import check_numbers, format_number, locate_quote
+from briefgen.verify import QuoteMatch, check_numbers, format_number, locate_quote, normalize
+
+CLAIM_MAX_CHARS = 300
 
 
 class ExtractedClaim(BaseModel):
-    claim: str = Field(max_length=240, description="One self-contained factual sentence (max 30 words).")
-    quote: str = Field(max_length=320, description="The article's exact words that state the claim.")
+    # The quote comes first on purpose: a small model that has just copied a
+    # sentence writes a claim that matches it far more often than the reverse.
+    quote: str = Field(max_length=320, description="One sentence of the article, copied exactly.")
+    claim: str = Field(max_length=CLAIM_MAX_CHARS, description="What that sentence states, as one short sentence.")
 
 
 def supporting_text(article: Article, start: int, end: int) -> str:
@@ -35,24 +41,98 @@ def supporting_text(article: Article, start: int, end: int) -> str:
     return article.text[touched[0].start : touched[-1].end]
 
 
-def claim_problem(claim: ExtractedClaim, article: Article) -> str | None:
-    """Why ``claim`` fails verification against ``article`` (None when it passes)."""
+_JSON_LEAK = re.compile(r'"\s*,\s*"?(?:quote|claim)"?\s*:.*$|["\\]+\s*,?\s*$', re.DOTALL)
+
+
+def clean_claim(text: str) -> str:
+    """Strip JSON the model leaked into the string and mark a claim cut off by the length bound."""
+    text = _JSON_LEAK.sub("", text).strip()
+    if len(text) >= CLAIM_MAX_CHARS - 1:
+        text = text[: text.rfind(" ")].rstrip(",;:") + "…" if " " in text else text
+    return text
+
+
+_STOP = frozenset(
+    ["the", "a", "an", "of", "to", "in", "on", "at", "for", "and", "or", "but", "by", "with", "from", "as", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "will", "would", "has", "have", "had", "it", "its", "their", "his", "her", "they", "he", "she", "said", "says", "also", "than", "into", "over", "about", "after", "before", "per", "which", "who", "what", "when", "where", "while", "there", "not"]
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased content words with a crude plural fold; numbers without separators."""
+    words = re.findall(r"[\w$][\w,.'’-]*", normalize(text))
+    out = set()
+    for word in words:
+        word = word.strip(".,'’-")
+        if re.fullmatch(r"[\d,.$]+", word):
+            out.add(word.replace(",", "").replace("$", ""))
+        elif len(word) > 2 and word not in _STOP:
+            out.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    return out
+
+
+def support_share(claim: str, support: str) -> float:
+    """Share of the claim's content words found in the supporting sentences."""
+    words = content_words(claim)
+    if not words:
+        return 0.0
+    return len(words & content_words(support)) / len(words)
+
+
+MIN_SUPPORT = 0.5
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a claim is grounded, or why it is not."""
+
+    match: QuoteMatch | None
+    problem: str | None
+    via: str = "quote"  # "quote", or "claim" when the claim itself is verbatim article text
+
+
+def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
+    """Ground a claim in the article: its quote if that supports it, else the claim's own words.
+
+    Small models often pair a good claim with the neighbouring sentence as
+    its quote, or copy a sentence as the claim. A claim that is itself
+    article text is grounded where it occurs; otherwise the quote must be in
+    the article, share at least half of the claim's content words, and
+    contain every number the claim states.
+    """
+    text = clean_claim(claim.claim)
     match = locate_quote(claim.quote, article)
-    if match is None:
+    problem: str | None = None
+    if match is not None:
+        support = supporting_text(article, match.start, match.end)
+        if support_share(text, support) < MIN_SUPPORT:
+            problem = (
+                "the quote does not state this claim (they share few words). Quote the article "
+                "sentence that says it, or drop the claim."
+            )
+        else:
+            numbers = check_numbers(text, support)
+            if numbers.ok:
+                return Resolution(match, None, "quote")
+            missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
+            problem = (
+                f"the claim states {missing}, but its quote does not. Use the number exactly "
+                "as the quoted sentence gives it, or quote the sentence that states it."
+            )
+    else:
         short = claim.quote if len(claim.quote) <= 90 else claim.quote[:87] + "..."
-        return (
+        problem = (
             f'the quote "{short}" is not in the article. Copy the exact words of one '
             "article sentence that states this claim, or drop the claim."
         )
-    support = supporting_text(article, match.start, match.end)
-    numbers = check_numbers(claim.claim, support)
-    if not numbers.ok:
-        missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
-        return (
-            f"the claim states {missing}, but its quote does not. Use the number exactly "
-            "as the quoted sentence gives it, or quote the sentence that states it."
-        )
-    return None
+    own = locate_quote(text, article)
+    if own is not None and check_numbers(text, supporting_text(article, own.start, own.end)).ok:
+        return Resolution(own, None, "claim")
+    return Resolution(None, problem)
+
+
+def claim_problem(claim: ExtractedClaim, article: Article) -> str | None:
+    """Why ``claim`` fails verification against ``article`` (None when it passes)."""
+    return resolve_claim(claim, article).problem
 
 
 class Extraction(BaseModel):
