@@ -13,6 +13,7 @@ Answers come from one of two places, and every result file says which:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import re
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.config import Settings
+
+logging.getLogger("instructor").setLevel(logging.CRITICAL)  # its retry logs would drown the results
 from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,18 +165,39 @@ def crafted_answer(request: dict[str, Any]) -> dict[str, Any]:
                                 prompt_tokens=len(text) // 4 + 250, completion_tokens=45 * len(claims))
 
 
-def crafted_model() -> Callable[[dict[str, Any]], CraftedReply]:
-    """A ``fallback=`` for FakeOpenAIServer; memoised so repeated requests cost a lookup."""
-    cache: dict[str, CraftedReply] = {}
+class CraftedModel:
+    """A ``fallback=`` for FakeOpenAIServer; memoised so repeated requests cost a lookup.
 
-    def answer(request: dict[str, Any]) -> CraftedReply:
+    ``calls`` counts the requests it answered: behind a cassette, any call means
+    the cassette lacks a request briefgen now sends (it predates the prompts).
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[str, CraftedReply] = {}
+        self.calls = 0
+
+    def __call__(self, request: dict[str, Any]) -> CraftedReply:
+        self.calls += 1
         key = json.dumps(request, sort_keys=True)
+        cache = self.cache
         reply = cache.get(key)
         if reply is None:
             reply = cache[key] = CraftedReply(body=json.dumps(crafted_answer(request)).encode())
         return reply
 
-    return answer
+
+def crafted_model() -> CraftedModel:
+    return CraftedModel()
+
+
+def answers_used(server: FakeOpenAIServer, source: str) -> str:
+    """'recorded', 'crafted', or 'mixed: ...' when a cassette missed some requests (say so, never hide it)."""
+    fallback = server.fallback
+    missed = fallback.calls if isinstance(fallback, CraftedModel) else 0
+    if source == "recorded" and missed:
+        return (f"mixed: {missed} of {len(server.requests)} requests were not in the cassette (it predates "
+                "the current prompts) and got crafted answers")
+    return source
 
 
 def open_server(source: str = "auto", *, latency_s: float = 0.0, cassette: Path = CASSETTE) -> tuple[FakeOpenAIServer, str]:

@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     PROPOSED,
     ServerProcess,
+    answers_used,
     apply_proposed,
     hermetic_settings,
     open_server,
@@ -124,17 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     seeds = seed_paths()
     stories = [seeds] * args.briefs
     # probe in-process (to capture the request bodies), measure against a server in its own process
-    probe_server, _ = open_server(args.source)
+    probe_server, probe_source = open_server(args.source)
     try:
         probe = asyncio.run(asummarize_batch([seeds], concurrency=1, settings=hermetic_settings(probe_server.base_url)))[0]
         extract, synth = request_chains(list(probe_server.requests))
+        answers = answers_used(probe_server, probe_source)
     finally:
         probe_server.stop()
     assert isinstance(probe, Brief), probe
     depth = critical_path(probe)
     calls_per_brief = sum(c.attempts for c in probe.usage.calls)
     server = ServerProcess(args.source, latency_s=args.latency)
-    source_used = server.source
     rows: list[dict[str, Any]] = []
     try:
         load = wait_quiet(30)
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     at32 = [r for r in rows if r["concurrency"] == 32]
     result = {
         "command": "python bench/concurrency.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "answers": source_used,
+        "answers": answers,
         "load_avg_before": load,
         "briefs": args.briefs,
         "latency_s": args.latency,

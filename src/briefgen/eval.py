@@ -54,6 +54,7 @@ the stale articles. A ``## Stale`` section adds ids explicitly.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -497,9 +498,8 @@ def print_table(scores: Sequence[ClusterScore], *, title: str, file: Any = None)
         table.add_column(column, justify="left" if column == "cluster" else "right")
     rows = [*scores, total(scores)] if len(scores) != 1 else [*scores]
     for i, s in enumerate(rows):
-        name = s.cluster + (f" (error: {s.error[:40]})" if s.error and s.cluster != "TOTAL" else "")
         table.add_row(
-            name,
+            s.cluster + (" (failed)" if s.error and s.cluster != "TOTAL" else ""),
             _fmt(s.citation_validity),
             f"{s.facts_covered}/{s.facts} {_fmt(s.fact_coverage)}",
             _fmt(s.citation_correctness),
@@ -515,7 +515,11 @@ def print_table(scores: Sequence[ClusterScore], *, title: str, file: Any = None)
             f"{s.wall_time_s:.1f}",
             end_section=(i == len(rows) - 2 and len(rows) > 1),
         )
-    Console(file=file or sys.stdout, width=160).print(table)
+    console = Console(file=file or sys.stdout, width=160)
+    console.print(table)
+    for s in scores:
+        if s.error:
+            console.print(f"[red]{s.cluster}: {s.error}[/red]", highlight=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -561,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
             server = FakeOpenAIServer.from_cassette(args.replay).start()
             # Hermetic: the recording was made with default settings, and the replay
             # must send byte-identical requests, so the environment is not read.
+            # transport_retries=0: an unrecorded request is a stale cassette, not a flaky server.
             settings = Settings.resolve(env={}, base_url=server.base_url, model=args.model or REPLAY_MODEL,
-                                        api_key="local")
+                                        api_key="local", transport_retries=0)
         else:
             settings = Settings.resolve(base_url=args.base_url, model=args.model, api_key=args.api_key)
         results = [run_cluster(cluster, settings) for cluster in clusters]
@@ -571,6 +576,13 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
     scores = [s for s, _ in results]
+    if args.replay is not None:
+        for score in scores:
+            if score.error and "no recorded or queued answer" in score.error:
+                score.error = (
+                    f"{args.replay} has no answer for a request briefgen now sends: the cassette predates the "
+                    "current prompts, schema or settings; re-record it (see tests/conftest.py)"
+                )
     if not args.quiet:
         source = f"replay of {args.replay}" if args.replay else (settings.base_url or "provider from the environment")
         print_table(scores, title=f"briefgen eval — {source}")
@@ -579,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             "clusters_dir": str(root),
             "replay": str(args.replay) if args.replay else None,
+            "replay_sha256": hashlib.sha256(args.replay.read_bytes()).hexdigest() if args.replay else None,
             "model": next((b.provenance.model for _, b in results if b is not None), settings.model),
             "clusters": [s.to_dict() for s in scores],
             "total": total(scores).to_dict(),
