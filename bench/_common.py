@@ -239,8 +239,9 @@ def wait_quiet(max_wait: float = 60.0, threshold: float = 0.7) -> float:
 # --- proposed fixes, applied in-process so their effect can be measured ---------------
 
 PROPOSED = {
-    "content-cache": "merge._content: memoise (functools.lru_cache) — group_claims re-normalises both "
-    "claims' text for every pair compared",
+    "content-cache": "merge.similarity / schema.content_words: compute each claim's content words once "
+    "(memoise, or store them on VerifiedClaim) — group_claims re-normalises both claims' text for every "
+    "pair it compares",
     "no-templating": "llm.ModelClient.structured: stop passing context= to instructor (it renders every "
     "message as a Jinja2 template, article text included); hand the validation context to the "
     "validators through a ContextVar instead",
@@ -255,10 +256,13 @@ PROPOSED = {
 def _content_cache() -> None:
     import functools
 
-    from briefgen import merge
+    from briefgen import merge, schema
 
-    if not hasattr(merge._content, "cache_info"):
-        merge._content = functools.lru_cache(maxsize=8192)(merge._content)
+    # older merge.py: _content(text); newer: schema.content_words(text), imported into merge
+    for module, name in ((merge, "_content"), (merge, "content_words"), (schema, "content_words")):
+        function = getattr(module, name, None)
+        if function is not None and not hasattr(function, "cache_info"):
+            setattr(module, name, functools.lru_cache(maxsize=8192)(function))
 
 
 def _no_templating() -> None:
