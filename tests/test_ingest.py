@@ -140,3 +140,15 @@ def test_oversize_article_is_truncated_with_a_warning() -> None:
     assert len(article.text) <= 20_000
     assert article.warnings and "only the first" in article.warnings[0]
     assert article.text.endswith(".")
+
+
+def test_control_character_noise_is_binary(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(bytes((i * 37) % 31 + 1 for i in range(4000)))  # no NUL, mostly control bytes
+    with pytest.raises(BinaryInputError, match="control characters"):
+        load_article(noise)
+
+
+def test_very_long_single_line_text_is_text_not_a_path() -> None:
+    article = load_article("x" * 400 + " The minister said the bridge will reopen next week after long repairs.")
+    assert article.source == "<text>"

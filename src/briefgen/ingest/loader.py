@@ -126,6 +126,13 @@ def decode_bytes(data: bytes, *, source: str) -> str:
             raise kind(f"looks like {what}, not text or HTML; convert it to text first", source=source)
     if b"\x00" in data[:8192]:
         raise BinaryInputError("contains NUL bytes: it looks binary, not text or HTML", source=source)
+    head = data[:8192]
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if control > len(head) * 0.05:
+        raise BinaryInputError(
+            f"{control / len(head):.0%} of its first bytes are control characters: it looks binary, not text",
+            source=source,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
