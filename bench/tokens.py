@@ -206,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         "server": server_counts,
         "shipped_points": shipped_points,
         "completion_tokens_per_point": round(per_point, 1) if per_point else None,
+        "shipped_citations": (cites := sum(len(p.citations) for p in [*brief.points, *brief.background])),
+        "completion_tokens_per_shipped_citation": round(brief.usage.completion_tokens / cites, 1) if cites else None,
         "targets": {
             "prompt_ratio": "<= 0.75 x naive",
             "completion_tokens_per_point": "<= 60",
