@@ -63,6 +63,14 @@ def _network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
 
 
+def fresh_cassette(name: str) -> str:
+    """The cassette's name; when recording, its old file is deleted first, because record
+    mode 'all' appends to an existing file and stale interactions would linger."""
+    if RECORDING:
+        (CASSETTES / name).unlink(missing_ok=True)
+    return name
+
+
 def make_vcr() -> vcr.VCR:
     return vcr.VCR(
         cassette_library_dir=str(CASSETTES),

@@ -18,7 +18,7 @@ from briefgen.models import Brief
 from briefgen.render import render
 from briefgen.verify import extract_numbers
 
-from .conftest import make_vcr, seed_paths
+from .conftest import fresh_cassette, make_vcr, seed_paths
 from .test_ingest import BOILERPLATE, CAPTIONS
 
 pytestmark = pytest.mark.cassette
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.cassette
 
 @pytest.fixture(scope="module")
 def seeds_brief(cassette_settings) -> Brief:  # type: ignore[no-untyped-def]
-    with make_vcr().use_cassette("seeds_brief.yaml"):
+    with make_vcr().use_cassette(fresh_cassette("seeds_brief.yaml")):
         return briefgen.summarize([str(p) for p in seed_paths()], settings=cassette_settings)
 
 

@@ -157,12 +157,21 @@ def to_point(group: Group, outlet_of: dict[str, str]) -> Point:
             seen.add(key)
             citations.append(claim.citation)
     articles = list(dict.fromkeys(c.article_id for c in citations))
+    text = best.text
+    derived = set(best.derived)
+    stated = {n for c in group.claims if c is not best for n in c.salient}
+    totals = sorted(n for n in stated if n not in best.numbers and _sums_to(n, best.salient))
+    if totals:
+        # Another cited article states the total of this claim's parts (6,000 = 1,000 + 5,000):
+        # say it, so the brief merges the figures instead of leaving the reader to add them up.
+        text = f"{text.rstrip('.')} ({format_number(totals[0])} in total)."
+        derived.add(totals[0])
     return Point(
-        text=best.text,
+        text=text,
         citations=citations,
         articles=articles,
         outlets=len({outlet_of.get(a, a) for a in articles}),
-        derived_numbers=[format_number(v) for v in sorted(best.derived)],
+        derived_numbers=[format_number(v) for v in sorted(derived)],
     )
 
 

@@ -33,12 +33,19 @@ class ExtractedClaim(BaseModel):
     claim: str = Field(max_length=CLAIM_MAX_CHARS, description="What that sentence states, as one short sentence.")
 
 
-def supporting_text(article: Article, start: int, end: int) -> str:
-    """The full sentences a span touches: a claim may use numbers from the rest of its sentence."""
-    touched = [s for s in article.sentences if s.start < end and s.end > start]
+def supporting_text(article: Article, start: int, end: int, *, context: int = 0) -> str:
+    """The full sentences a span touches (plus ``context`` sentences either side).
+
+    A claim may use numbers from the rest of its sentence; for the word-overlap
+    check one neighbour either side is allowed, because claims often
+    summarise a sentence together with the next one.
+    """
+    touched = [i for i, s in enumerate(article.sentences) if s.start < end and s.end > start]
     if not touched:
         return article.text[start:end]
-    return article.text[touched[0].start : touched[-1].end]
+    first = max(touched[0] - context, 0)
+    last = min(touched[-1] + context, len(article.sentences) - 1)
+    return article.text[article.sentences[first].start : article.sentences[last].end]
 
 
 _JSON_LEAK = re.compile(r'"\s*,\s*"?(?:quote|claim)"?\s*:.*$|["\\]+\s*,?\s*$', re.DOTALL)
@@ -57,6 +64,14 @@ _STOP = frozenset(
 )
 
 
+def _stem(word: str) -> str:
+    """A deliberately crude suffix fold (visits/visiting/visited → visit); enough for overlap."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased content words with a crude plural fold; numbers without separators."""
     words = re.findall(r"[\w$][\w,.'’-]*", normalize(text))
@@ -66,7 +81,7 @@ def content_words(text: str) -> set[str]:
         if re.fullmatch(r"[\d,.$]+", word):
             out.add(word.replace(",", "").replace("$", ""))
         elif len(word) > 2 and word not in _STOP:
-            out.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+            out.add(_stem(word))
     return out
 
 
@@ -104,7 +119,7 @@ def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
     problem: str | None = None
     if match is not None:
         support = supporting_text(article, match.start, match.end)
-        if support_share(text, support) < MIN_SUPPORT:
+        if support_share(text, supporting_text(article, match.start, match.end, context=1)) < MIN_SUPPORT:
             problem = (
                 "the quote does not state this claim (they share few words). Quote the article "
                 "sentence that says it, or drop the claim."
