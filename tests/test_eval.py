@@ -265,3 +265,13 @@ def test_replay_of_the_seeds_scores_as_recorded(tmp_path: Path) -> None:
     if expected["replay_sha256"] != report["replay_sha256"]:
         pytest.skip(f"the cassette was re-recorded after the expected figures were written: {regenerate}")
     assert _stable(seeds) == _stable(expected["clusters"][0])
+
+
+def test_names_a_point_adds_to_its_quotes_are_flagged() -> None:
+    brief, articles = _brief()
+    b = articles["001_bbbb"]
+    brief.points.append(_point("Critics in Washington called it troubling.", _cite(b, "Critics called it troubling")))
+    score = harness.score_brief(brief, SHEET, articles)
+    flagged = {u["point"]: u["names"] for u in score.unsupported_names}
+    assert flagged["Critics in Washington called it troubling."] == ["Washington"]
+    assert "Critics called the plan troubling." not in flagged

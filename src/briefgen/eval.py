@@ -23,6 +23,8 @@ Scores, per cluster and in total:
   and names (at least half of them) appear in the brief's conflicts.
 * **stale detection** — share of the stale articles that the brief flags
   stale *and* keeps out of its key points.
+* **unsupported names** (a warning, no target) — points naming a
+  capitalised word or acronym that none of their quotes contains.
 * **boilerplate leakage** — the boilerplate strings quoted in FACTS.md that
   appear anywhere in the rendered Markdown (should be none).
 * **cost** — tokens, wall time, re-asks and rejected claims.
@@ -283,6 +285,7 @@ class ClusterScore:
     stale_details: list[dict[str, Any]] = field(default_factory=list)
     stale_false_positives: list[str] = field(default_factory=list)
     boilerplate_leaks: list[str] = field(default_factory=list)
+    unsupported_names: list[dict[str, Any]] = field(default_factory=list)
     points: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -328,6 +331,7 @@ class ClusterScore:
             "conflicts_surfaced": self.conflict_rate,
             "stale_detection": self.stale_rate,
             "boilerplate_leaks": len(self.boilerplate_leaks),
+            "points_with_unsupported_names": len(self.unsupported_names),
             "completion_tokens_per_point": self.completion_tokens_per_point,
         }
         return data
@@ -394,6 +398,15 @@ def score_brief(brief: Brief, sheet: FactSheet, articles: dict[str, Article], *,
         score.stale_details.append({"file": stale.file, "flagged": is_flagged, "cited_in_points": blended})
     expected = [s.file for s in sheet.stale]
     score.stale_false_positives = [a for a in flagged if not any(matches_file(a, f) for f in expected)]
+
+    # names: a capitalised word or acronym of a point that none of its quotes contains (a warning sign
+    # that the claim says more than its source: "North Korea supports US weapons programs")
+    for point in [*brief.points, *brief.background]:
+        quotes = " ".join(c.quote for c in point.citations).casefold()
+        words = re.findall(r"\b[A-Z][\w'’.-]*", point.text)[1:]  # the first word is capitalised anyway
+        missing = [w for w in dict.fromkeys(w.rstrip(".'’") for w in words) if w and w.casefold() not in quotes]
+        if missing:
+            score.unsupported_names.append({"point": point.text, "names": missing})
 
     # boilerplate: anywhere in what a reader sees, footnote quotes included
     rendered = render_markdown(brief)
@@ -478,6 +491,7 @@ def total(scores: Sequence[ClusterScore]) -> ClusterScore:
         setattr(out, name, sum(getattr(s, name) for s in scores))
     out.wall_time_s = round(sum(s.wall_time_s for s in scores), 3)
     out.boilerplate_leaks = [leak for s in scores for leak in s.boilerplate_leaks]
+    out.unsupported_names = [u for s in scores for u in s.unsupported_names]
     out.stale_false_positives = [fp for s in scores for fp in s.stale_false_positives]
     errors = [s.error for s in scores if s.error]
     out.error = f"{len(errors)} cluster(s) failed" if errors else None
@@ -493,7 +507,7 @@ def print_table(scores: Sequence[ClusterScore], *, title: str, file: Any = None)
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("cluster", "cite valid", "facts", "cited ok", "conflicts", "stale", "leaks",
+    for column in ("cluster", "cite valid", "facts", "cited ok", "conflicts", "stale", "leaks", "names?",
                    "points", "prompt tok", "compl tok", "tok/point", "re-asks", "rejected", "wall s"):
         table.add_column(column, justify="left" if column == "cluster" else "right")
     rows = [*scores, total(scores)] if len(scores) != 1 else [*scores]
@@ -506,6 +520,7 @@ def print_table(scores: Sequence[ClusterScore], *, title: str, file: Any = None)
             f"{s.conflicts_surfaced}/{s.conflicts}",
             f"{s.stale_detected}/{s.stale}",
             str(len(s.boilerplate_leaks)),
+            str(len(s.unsupported_names)),
             str(s.points),
             f"{s.prompt_tokens:,}",
             f"{s.completion_tokens:,}",
