@@ -46,11 +46,12 @@ def overhead_rows(folder: Path) -> list[str]:
 
 def concurrency_rows(folder: Path) -> tuple[list[str], list[str]]:
     summary, curve = [], []
-    for name in ("concurrency", "concurrency_proposed"):
+    for name in ("concurrency", "concurrency_current", "concurrency_proposed"):
         data = load(folder, name)
         if not data:
             continue
-        suffix = " + proposed fixes" if data.get("proposed_fixes_applied") else ""
+        commit = data["machine"].get("briefgen_commit", "?")
+        suffix = (" + proposed fixes" if data.get("proposed_fixes_applied") else "") + f" @{commit}"
         for row in data["rows"]:
             curve.append(
                 f"| {row['variant']}{suffix} | {row['concurrency']} | {row['wall_s']['median']:.2f} "
