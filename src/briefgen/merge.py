@@ -94,11 +94,14 @@ def _sums_to(value: float, parts: frozenset[float]) -> bool:
     return any(abs(a + b - value) < 1e-9 for i, a in enumerate(items) for b in items[i + 1 :])
 
 
-def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
-    """Shared salient numbers, or one claim's number is the sum of the other's (6,000 = 1,000 + 5,000)."""
-    if a.salient & b.salient:
-        return True
+def summed_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
+    """One claim's number is the sum of the other's (6,000 = 1,000 + 5,000): a strong sign of one fact."""
     return any(_sums_to(n, b.salient) for n in a.salient) or any(_sums_to(n, a.salient) for n in b.salient)
+
+
+def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
+    """Shared salient numbers, or one claim's number is the sum of the other's."""
+    return bool(a.salient & b.salient) or summed_numbers(a, b)
 
 
 def similarity(a: VerifiedClaim, b: VerifiedClaim) -> float:
@@ -113,12 +116,19 @@ def similarity(a: VerifiedClaim, b: VerifiedClaim) -> float:
     return 200.0 * len(wa & wb) / (len(wa) + len(wb))
 
 
-def group_claims(claims: Iterable[VerifiedClaim], *, threshold: float = 50.0, numeric_threshold: float = 30.0) -> list[Group]:
+def group_claims(
+    claims: Iterable[VerifiedClaim],
+    *,
+    threshold: float = 50.0,
+    numeric_threshold: float = 30.0,
+    sum_threshold: float = 10.0,
+) -> list[Group]:
     """Greedy single pass: each claim joins the most similar group, or starts one.
 
     A claim joins a group when it is similar to one of its members by
-    ``threshold`` or more, or by ``numeric_threshold`` when they share a
-    salient number. Claims citing the very same span are merged outright.
+    ``threshold`` or more, by ``numeric_threshold`` when they share a salient
+    number, or by ``sum_threshold`` when one's number is the sum of the
+    other's. Claims citing the very same span are merged outright.
     """
     groups: list[Group] = []
     for claim in claims:
@@ -130,7 +140,12 @@ def group_claims(claims: Iterable[VerifiedClaim], *, threshold: float = 50.0, nu
                     score = 100.0
                 else:
                     score = similarity(claim, member)
-                    needed = numeric_threshold if related_numbers(claim, member) else threshold
+                    if summed_numbers(claim, member):
+                        needed = sum_threshold
+                    elif claim.salient & member.salient:
+                        needed = numeric_threshold
+                    else:
+                        needed = threshold
                     if score < needed:
                         continue
                 if score > best_score:

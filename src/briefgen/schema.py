@@ -95,6 +95,47 @@ def support_share(claim: str, support: str) -> float:
 
 MIN_SUPPORT = 0.5
 
+# Short names that sources spell out. Only these aliases are accepted: any other
+# name in a claim must appear in the quoted sentence or a neighbour.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "us": ("u.s.", "united states", "america", "washington"),
+    "u.s.": ("us", "united states", "america", "washington"),
+    "un": ("u.n.", "united nations", "unsc"),
+    "u.n.": ("un", "united nations", "unsc"),
+    "uk": ("u.k.", "britain", "united kingdom"),
+    "eu": ("european union",),
+}
+_NAME = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z][\w’'-]*")
+_NOT_NAMES = _STOP | {"some", "most", "many", "experts", "officials", "according", "both", "all", "it's"}
+
+
+def unsupported_names(claim: str, support: str) -> list[str]:
+    """Capitalised names and acronyms in ``claim`` that ``support`` never mentions.
+
+    A claim like "North Korea supports US weapons programs" passes a word-overlap
+    test against a sentence about *Pyongyang's* weapons; naming a party the
+    source does not name is the error that matters most in a news brief.
+    """
+    haystack = " " + normalize(support) + " "
+    missing: list[str] = []
+    for match in _NAME.finditer(claim):
+        name = re.sub(r"['’]s$", "", match.group(0)).strip("-’'")
+        key = name.lower()
+        if len(key) < 2 or key in _NOT_NAMES:
+            continue
+        forms = (key, *_ALIASES.get(key, ()))
+        found = False
+        for form in forms:
+            if len(form) <= 4 or "." in form:
+                found = re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", haystack) is not None
+            else:
+                found = form[: max(4, len(form) - 2)] in haystack  # Korea/Korean, Russia/Russian
+            if found:
+                break
+        if not found and name not in missing:
+            missing.append(name)
+    return missing
+
 
 @dataclass(frozen=True)
 class Resolution:
@@ -119,10 +160,17 @@ def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
     problem: str | None = None
     if match is not None:
         support = supporting_text(article, match.start, match.end)
-        if support_share(text, supporting_text(article, match.start, match.end, context=1)) < MIN_SUPPORT:
+        wide = supporting_text(article, match.start, match.end, context=1)
+        names = unsupported_names(text, wide)
+        if support_share(text, wide) < MIN_SUPPORT:
             problem = (
                 "the quote does not state this claim (they share few words). Quote the article "
                 "sentence that says it, or drop the claim."
+            )
+        elif names:
+            problem = (
+                f"the claim names {', '.join(names)}, which its quote does not mention. Name only "
+                "who and what the quoted sentence names."
             )
         else:
             numbers = check_numbers(text, support)
