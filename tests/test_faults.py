@@ -144,3 +144,15 @@ def test_no_provider_names_the_three_fixes(monkeypatch: pytest.MonkeyPatch) -> N
 def test_crafted_extraction_helper_quotes_the_article() -> None:
     reply = crafted_extraction({"messages": [{"role": "user", "content": "<article>\nOne two three four five six.\n</article>"}]})
     assert b"One two three four five six." in reply.payload()
+
+
+def test_template_syntax_in_an_article_reaches_the_model_verbatim(server: FakeOpenAIServer) -> None:
+    """instructor renders messages as Jinja when given context=; briefgen must not pass it."""
+    text = (
+        "The council said the formula {{ 7*7 }} appeared on the ballot by mistake on Monday. "
+        "Officials added that a stray {% tag was printed in the second edition of the leaflet."
+    )
+    brief = briefgen.summarize(text, settings=settings_for(server))
+    user = next(m["content"] for m in server.requests[0]["messages"] if m["role"] == "user")
+    assert "{{ 7*7 }}" in user and "{% tag" in user
+    assert brief.points

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import openai
 
-from briefgen.config import Settings
+from briefgen.config import Settings, resolve_provider
 from briefgen.errors import BriefgenError
 from briefgen.ingest import ArticleInput
 from briefgen.models import Brief
@@ -86,7 +86,11 @@ async def asummarize_batch(
     story_list = [list(s) for s in stories]
     results: list[BatchResult | None] = [None] * len(story_list)
     gate = asyncio.Semaphore(max(concurrency, 1))
-    async with Briefer(resolved, client=client) as briefer:
+    provider = resolve_provider(resolved, has_client=client is not None)
+    # Each brief may use provider.concurrency calls; the batch as a whole gets that many per
+    # concurrent brief, except a single-slot local server, which gains nothing from a queue.
+    in_flight = provider.concurrency if provider.kind == "local" else provider.concurrency * max(concurrency, 1)
+    async with Briefer(resolved, client=client, provider=provider, max_in_flight=in_flight) as briefer:
 
         async def one(index: int, story: list[ArticleInput]) -> None:
             async with gate:

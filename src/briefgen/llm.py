@@ -14,6 +14,12 @@ Two kinds of retry, kept apart on purpose:
 
 Every raw completion, including failed attempts, is captured through
 instructor hooks so usage and cost count what was really spent.
+
+The validation context (the article a claim must be found in) reaches the
+validators through :data:`briefgen.schema.VALIDATION_CONTEXT`, not through
+instructor's ``context=``: instructor renders every message as a Jinja
+template when given a context, so an article containing ``{{ 7*7 }}`` would
+reach the model as ``49`` and one containing ``{%`` would crash the call.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from briefgen.config import Provider
+from briefgen.schema import VALIDATION_CONTEXT
 from briefgen.errors import (
     BudgetExceededError,
     IncompleteOutputError,
@@ -166,6 +173,7 @@ class ModelClient:
         started = time.perf_counter()
         value: T | None = None
         error: str | None = None
+        token = VALIDATION_CONTEXT.set(context)
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.transport_retries + 1),
@@ -180,7 +188,6 @@ class ModelClient:
                             response_model=response_model,
                             messages=messages,  # type: ignore[arg-type]
                             max_retries=max_retries,
-                            context=context,
                             hooks=hooks,
                             max_tokens=max_tokens,
                             temperature=self.temperature,
@@ -218,6 +225,8 @@ class ModelClient:
             ) from exc
         except (ValidationError, json.JSONDecodeError) as exc:  # parse failures outside the retry loop
             error = _first_line(str(exc))
+        finally:
+            VALIDATION_CONTEXT.reset(token)
         usage = self._usage(purpose, completions, time.perf_counter() - started)
         meter.spent += usage.prompt_tokens + usage.completion_tokens
         raw_json = None

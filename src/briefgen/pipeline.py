@@ -123,6 +123,7 @@ class Briefer:
         *,
         client: openai.AsyncOpenAI | None = None,
         provider: Provider | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self.settings = settings or Settings.resolve()
         self.provider = provider or resolve_provider(self.settings, has_client=client is not None)
@@ -133,7 +134,9 @@ class Briefer:
             temperature=self.settings.temperature,
             seed=self.settings.seed,
         )
-        self._slots = asyncio.Semaphore(self.provider.concurrency)
+        # Two caps: provider.concurrency calls per brief, and max_in_flight calls across
+        # all briefs of this Briefer (a batch raises it; a single-slot local server keeps 1).
+        self._in_flight = asyncio.Semaphore(max_in_flight or self.provider.concurrency)
 
     async def aclose(self) -> None:
         await self.model.aclose()
@@ -154,9 +157,10 @@ class Briefer:
         stale, _reference = find_stale(articles, settings.stale_days)
         stale_ids = {s.article_id for s in stale}
         meter = TokenMeter(settings.token_budget)
+        slots = asyncio.Semaphore(self.provider.concurrency)
 
         extractions = await asyncio.gather(
-            *(self._extract(article, meter, notify) for article in articles), return_exceptions=True
+            *(self._extract(article, meter, notify, slots) for article in articles), return_exceptions=True
         )
         calls: list[CallUsage] = []
         claims: list[VerifiedClaim] = []
@@ -187,7 +191,7 @@ class Briefer:
             + disputed_statements(articles, outlet_of)
         )
 
-        headline, lede, synth_usage, synth_rejected = await self._synthesize(points or background, meter)
+        headline, lede, synth_usage, synth_rejected = await self._synthesize(points or background, meter, slots)
         if synth_usage is not None:
             calls.append(synth_usage)
         rejected.extend(synth_rejected)
@@ -235,7 +239,7 @@ class Briefer:
         return brief
 
     async def _extract(
-        self, article: Article, meter: TokenMeter, notify: ProgressCallback
+        self, article: Article, meter: TokenMeter, notify: ProgressCallback, slots: asyncio.Semaphore
     ) -> tuple[list[VerifiedClaim], list[RejectedClaim], CallUsage]:
         settings = self.settings
         messages = load_template("extract").render(
@@ -246,7 +250,7 @@ class Briefer:
             published=article.published.isoformat() if article.published else "date unknown",
             text=article.text,
         )
-        async with self._slots:
+        async with slots, self._in_flight:
             result: CallResult[Extraction] = await self.model.structured(
                 extraction_model(settings.max_claims_per_article, min(3, len(article.sentences))),
                 messages,
@@ -261,13 +265,13 @@ class Briefer:
         return verified, rejected, result.usage
 
     async def _synthesize(
-        self, points: list[Point], meter: TokenMeter
+        self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore
     ) -> tuple[str, str, CallUsage | None, list[RejectedClaim]]:
         if not points:
             return "No verifiable claims", "No claim in the articles could be verified against their text.", None, []
         points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(points, 1))
         messages = load_template("synthesize").render(language=self.settings.language, points=points_text)
-        async with self._slots:
+        async with slots, self._in_flight:
             result = await self.model.structured(
                 Synthesis,
                 messages,

@@ -14,6 +14,7 @@ the pipeline uses that to salvage the valid claims of a last failed attempt.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,14 @@ from briefgen.models import Article
 from briefgen.verify import QuoteMatch, check_numbers, format_number, locate_quote, normalize
 
 CLAIM_MAX_CHARS = 300
+
+VALIDATION_CONTEXT: ContextVar[dict[str, Any] | None] = ContextVar("briefgen_validation_context", default=None)
+"""What the validators check against, set by :mod:`briefgen.llm` around one model call."""
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    """Explicit pydantic context first (tests, salvage), else the call's context variable."""
+    return info.context or VALIDATION_CONTEXT.get() or {}
 
 
 class ExtractedClaim(BaseModel):
@@ -72,8 +81,12 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased content words with a crude plural fold; numbers without separators."""
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased content words with a crude suffix fold; numbers without separators.
+
+    Cached: merging compares every pair of claims, and this is a per-character loop.
+    """
     words = re.findall(r"[\w$][\w,.'’-]*", normalize(text))
     out = set()
     for word in words:
@@ -82,7 +95,7 @@ def content_words(text: str) -> set[str]:
             out.add(word.replace(",", "").replace("$", ""))
         elif len(word) > 2 and word not in _STOP:
             out.add(_stem(word))
-    return out
+    return frozenset(out)
 
 
 def support_share(claim: str, support: str) -> float:
@@ -205,7 +218,7 @@ class Extraction(BaseModel):
 
     @model_validator(mode="after")
     def _verify_against_article(self, info: ValidationInfo) -> Extraction:
-        context: dict[str, Any] = info.context or {}
+        context = _context(info)
         article = context.get("article")
         if article is None or context.get("lenient"):
             return self
@@ -252,7 +265,7 @@ class Synthesis(BaseModel):
 
     @model_validator(mode="after")
     def _numbers_from_points(self, info: ValidationInfo) -> Synthesis:
-        context: dict[str, Any] = info.context or {}
+        context = _context(info)
         points_text = context.get("points_text")
         if points_text is None or context.get("lenient"):
             return self
