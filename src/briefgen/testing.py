@@ -79,6 +79,11 @@ def tool_call_completion(arguments: str | dict[str, Any], *, name: str = "Extrac
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when a batch opens dozens at once.
+    request_queue_size = 1024
+
+
 @dataclass
 class RecordedReply:
     status: int
@@ -122,7 +127,7 @@ class FakeOpenAIServer:
         self.crafted: deque[CraftedReply] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
 
@@ -181,6 +186,9 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, each answer waited for the
+            # client's delayed ACK (~40 ms on Linux loopback).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 return
