@@ -71,14 +71,24 @@ def fresh_cassette(name: str) -> str:
     return name
 
 
+def _json_body(r1: object, r2: object) -> None:
+    """vcrpy matcher: the request bodies are the same JSON (key order aside)."""
+    from briefgen.testing import canonical_body
+
+    assert canonical_body(r1.body) == canonical_body(r2.body)  # type: ignore[attr-defined]
+
+
 def make_vcr() -> vcr.VCR:
-    return vcr.VCR(
+    """Replay (record mode 'none') matching method, path and the JSON request body."""
+    recorder = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
         record_mode="all" if RECORDING else "none",
-        match_on=["method", "path", "body"],
+        match_on=["method", "path", "json_body"],
         filter_headers=["authorization", "openai-organization", "openai-project", "cookie", "set-cookie"],
         decode_compressed_response=True,
     )
+    recorder.register_matcher("json_body", _json_body)
+    return recorder
 
 
 @pytest.fixture(scope="session")

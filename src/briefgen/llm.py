@@ -229,7 +229,7 @@ class ModelClient:
             VALIDATION_CONTEXT.reset(token)
         usage = self._usage(purpose, completions, time.perf_counter() - started)
         meter.spent += usage.prompt_tokens + usage.completion_tokens
-        raw_json = None
+        last_json = None
         if value is None:
             last = completions[-1] if completions else None
             if last is not None and _truncated(last, max_tokens):
@@ -237,10 +237,10 @@ class ModelClient:
                     f"output was cut off at max_tokens={max_tokens} "
                     f"({_completion_tokens(last)} tokens generated)"
                 )
-                raw_json = None
+                last_json = None
             else:
-                raw_json = _raw_json(last) if last is not None else None
-        return CallResult(value=value, usage=usage, error=error, raw_json=raw_json, completions=completions)
+                last_json = raw_json(last) if last is not None else None
+        return CallResult(value=value, usage=usage, error=error, raw_json=last_json, completions=completions)
 
     def _where(self) -> str:
         return self.provider.host or "the OpenAI API"
@@ -279,7 +279,7 @@ def _truncated(completion: Any, max_tokens: int) -> bool:
     return finish == "length" or _completion_tokens(completion) >= max_tokens
 
 
-def _raw_json(completion: Any) -> dict[str, Any] | None:
+def raw_json(completion: Any) -> dict[str, Any] | None:
     """The JSON object a completion carried, from a tool call or the message text."""
     try:
         message = completion.choices[0].message

@@ -26,7 +26,7 @@ from briefgen import __version__
 from briefgen.config import Provider, Settings, resolve_provider
 from briefgen.errors import BriefgenError, IngestError, ModelUnavailableError, NoArticlesError
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
-from briefgen.llm import CallResult, ModelClient, TokenMeter
+from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
 from briefgen.merge import (
     VerifiedClaim,
     attribution_conflicts,
@@ -297,55 +297,73 @@ class Briefer:
         return fallback_headline, fallback_lede, result.usage, rejected
 
 
+def _attempt_claims(result: CallResult[Extraction]) -> tuple[list[list[ExtractedClaim]], list[str]]:
+    """The claims of every attempt (first to last), read leniently, plus parse failures."""
+    attempts: list[list[ExtractedClaim]] = []
+    failures: list[str] = []
+    for completion in result.completions:
+        data = raw_json(completion)
+        if data is None:
+            failures.append("the model's answer carried no JSON object")
+            continue
+        try:
+            attempts.append(list(Extraction.model_validate(data, context={"lenient": True}).claims))
+        except Exception as exc:  # noqa: BLE001 - any shape error is reported, not raised
+            failures.append(f"unparseable output: {str(exc)[:200]}")
+    if not attempts and result.value is not None:  # a client that gives no raw completions
+        attempts.append(list(result.value.claims))
+    return attempts, failures
+
+
 def _verify_extraction(
     article: Article, result: CallResult[Extraction], max_claims: int
 ) -> tuple[list[VerifiedClaim], list[RejectedClaim]]:
     """Turn the model's claims into verified claims; what fails goes to ``rejected``.
 
-    On success every claim already passed the validator; on failure the last
-    attempt's raw JSON is re-read leniently and each claim checked on its own,
-    so one bad quote does not cost the article's good ones.
+    Every attempt counts, not only the last: a re-ask that fixes one claim
+    sometimes breaks another that was fine, so each claim is checked on its
+    own and the verified ones of all attempts are kept (first attempt's order
+    first, one claim per cited span). A claim is rejected only if no attempt
+    got it verified.
     """
-    candidates: list[ExtractedClaim] = []
+    attempts, failures = _attempt_claims(result)
     rejected: list[RejectedClaim] = []
-    if result.value is not None:
-        candidates = list(result.value.claims)
-    elif result.raw_json is not None:
-        try:
-            salvaged = Extraction.model_validate(result.raw_json, context={"lenient": True})
-            candidates = list(salvaged.claims)
-        except Exception as exc:  # the JSON did not even have the right shape
-            rejected.append(RejectedClaim(article_id=article.id, claim="(unparseable output)", quote=None, reason=str(exc)[:300]))
-    else:
-        rejected.append(
-            RejectedClaim(article_id=article.id, claim="(no usable output)", quote=None, reason=result.error or "no output")
-        )
+    if not attempts:
+        reason = result.error or (failures[-1] if failures else "no output")
+        rejected.append(RejectedClaim(article_id=article.id, claim="(no usable output)", quote=None, reason=reason))
     verified: list[VerifiedClaim] = []
     seen_spans: set[tuple[int, int]] = set()
-    for rank, claim in enumerate(candidates[:max_claims]):
-        resolution = resolve_claim(claim, article)
-        if resolution.match is None:
-            rejected.append(
-                RejectedClaim(article_id=article.id, claim=claim.claim, quote=claim.quote, reason=resolution.problem or "unverified")
+    verified_texts: set[str] = set()
+    failed: dict[str, RejectedClaim] = {}
+    for attempt in attempts:
+        for rank, claim in enumerate(attempt):
+            if len(verified) >= max_claims:
+                break
+            resolution = resolve_claim(claim, article)
+            text = clean_claim(claim.claim)
+            if resolution.match is None:
+                failed[text] = RejectedClaim(
+                    article_id=article.id, claim=claim.claim, quote=claim.quote, reason=resolution.problem or "unverified"
+                )
+                continue
+            match = resolution.match
+            verified_texts.add(text)
+            if (match.start, match.end) in seen_spans:
+                continue  # the model repeated itself, or a later attempt restated a kept claim
+            seen_spans.add((match.start, match.end))
+            support = supporting_text(article, match.start, match.end)
+            verified.append(
+                VerifiedClaim(
+                    article=article,
+                    text=text,
+                    citation=make_citation(article, match),
+                    support=support,
+                    rank=rank,
+                    numbers=frozenset(extract_numbers(text)),
+                    derived=check_numbers(text, support).derived,
+                )
             )
-            continue
-        match = resolution.match
-        if (match.start, match.end) in seen_spans:
-            continue  # the model repeated itself; keep the first
-        seen_spans.add((match.start, match.end))
-        text = clean_claim(claim.claim)
-        support = supporting_text(article, match.start, match.end)
-        verified.append(
-            VerifiedClaim(
-                article=article,
-                text=text,
-                citation=make_citation(article, match),
-                support=support,
-                rank=rank,
-                numbers=frozenset(extract_numbers(text)),
-                derived=check_numbers(text, support).derived,
-            )
-        )
+    rejected.extend(r for text, r in failed.items() if text not in verified_texts)
     return verified, rejected
 
 

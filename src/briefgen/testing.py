@@ -91,16 +91,24 @@ class RecordedReply:
     body: bytes
 
 
+def canonical_body(body: bytes | str | None) -> bytes:
+    """A request body as canonical JSON (sorted keys), so key order never decides a match."""
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    try:
+        return json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False).encode()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return raw
+
+
 def load_cassette(path: Path) -> dict[bytes, deque[RecordedReply]]:
-    """Chat-completion interactions of a vcrpy cassette, keyed by exact request body."""
+    """Chat-completion interactions of a vcrpy cassette, keyed by canonical request body."""
     import yaml
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     table: dict[bytes, deque[RecordedReply]] = {}
     for interaction in data.get("interactions", []):
         request, response = interaction["request"], interaction["response"]
-        body = request.get("body") or b""
-        key = body.encode() if isinstance(body, str) else body
+        key = canonical_body(request.get("body"))
         raw = response["body"]["string"]
         raw_bytes = raw.encode() if isinstance(raw, str) else raw
         headers = {k: v[0] if isinstance(v, list) else v for k, v in (response.get("headers") or {}).items()}
@@ -168,7 +176,7 @@ class FakeOpenAIServer:
             self.requests.append(parsed)
             if self.crafted:
                 return self.crafted.popleft()
-            replies = self.recorded.get(body)
+            replies = self.recorded.get(canonical_body(body))
             if replies:
                 reply = replies[0]
                 if len(replies) > 1:
