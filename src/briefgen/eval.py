@@ -557,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from briefgen.cli_common import quiet_third_party_logs
+
+    quiet_third_party_logs()  # re-asks are counted in the table; instructor's own log is noise here
     root: Path = args.clusters_dir
     if not root.is_dir():
         print(f"briefgen eval: {root} is not a folder", file=sys.stderr)
