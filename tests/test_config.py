@@ -56,3 +56,9 @@ def test_local_is_the_fallback_when_installed(monkeypatch: pytest.MonkeyPatch) -
 def test_mode_override() -> None:
     env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_MODE": "json_schema"}
     assert resolve_provider(Settings.resolve(env=env), env=env).mode == "json_schema"
+
+
+def test_briefgen_api_key_goes_with_briefgen_base_url() -> None:
+    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_API_KEY": "vllm-key"}
+    provider = resolve_provider(Settings.resolve(env=env), env=env)
+    assert provider.kind == "base_url" and provider.api_key == "vllm-key"

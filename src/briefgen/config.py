@@ -151,12 +151,14 @@ def resolve_provider(
     if settings.base_url and "base_url" in settings.explicit:
         return make("base_url", settings.model or "default", settings.base_url, settings.api_key or "not-needed",
                     "base_url was passed explicitly")
-    if settings.api_key:
+    # Only OPENAI_API_KEY or an api_key argument means OpenAI: BRIEFGEN_API_KEY is the key
+    # for the BRIEFGEN_BASE_URL server and must not pull requests away from it.
+    if settings.api_key and ("api_key" in settings.explicit or env.get("OPENAI_API_KEY")):
         base = env.get("OPENAI_BASE_URL") or None
         return make("openai", DEFAULT_OPENAI_MODEL, base, settings.api_key,
                     "OPENAI_API_KEY is set" + (f" (OPENAI_BASE_URL={base})" if base else ""))
     if settings.base_url:
-        return make("base_url", settings.model or "default", settings.base_url, "not-needed",
+        return make("base_url", settings.model or "default", settings.base_url, settings.api_key or "not-needed",
                     "BRIEFGEN_BASE_URL is set")
     from briefgen import local
 
