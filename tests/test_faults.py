@@ -156,3 +156,12 @@ def test_template_syntax_in_an_article_reaches_the_model_verbatim(server: FakeOp
     user = next(m["content"] for m in server.requests[0]["messages"] if m["role"] == "user")
     assert "{{ 7*7 }}" in user and "{% tag" in user
     assert brief.points
+
+
+def test_loopback_servers_bypass_http_proxy(server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://10.255.255.1:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://10.255.255.1:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    brief = briefgen.summarize(ARTICLE, settings=settings_for(server))
+    assert brief.points  # reached 127.0.0.1 directly, not through the (unreachable) proxy

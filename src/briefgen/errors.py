@@ -110,7 +110,7 @@ class LocalExtraNotInstalledError(LocalRuntimeError):
         super().__init__(
             f"The local model runtime is not installed ({missing} is missing). "
             "Install it with: pip install 'briefgen[local]' "
-            "(it compiles llama.cpp: about 7-8 minutes on 2 cores), "
+            "(it compiles llama.cpp: about 6 minutes on 2 cores), "
             "or configure a remote model with OPENAI_API_KEY or BRIEFGEN_BASE_URL."
         )
 

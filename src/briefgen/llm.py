@@ -29,6 +29,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlparse
 
 import instructor
 import openai
@@ -113,13 +114,25 @@ class TokenMeter:
         return max(self.budget - self.spent, 0)
 
 
+def _is_loopback(base_url: str | None) -> bool:
+    host = (urlparse(base_url).hostname or "") if base_url else ""
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
 def build_openai_client(provider: Provider, *, max_retries: int = 0) -> openai.AsyncOpenAI:
-    """The raw async client. Transport retries are ours (tenacity), so the SDK's are off."""
+    """The raw async client. Transport retries are ours (tenacity), so the SDK's are off.
+
+    A server on loopback (the local runtime, a llama.cpp or Ollama on this
+    machine) is reached directly: with HTTP_PROXY set, the client would
+    otherwise send 127.0.0.1 requests to the proxy.
+    """
+    http_client = openai.DefaultAsyncHttpxClient(trust_env=False) if _is_loopback(provider.base_url) else None
     return openai.AsyncOpenAI(
         api_key=provider.api_key or "not-needed",
         base_url=provider.base_url,
         timeout=provider.timeout,
         max_retries=max_retries,
+        http_client=http_client,
     )
 
 
