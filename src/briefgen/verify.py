@@ -24,6 +24,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -43,11 +44,13 @@ def fold_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).translate(_FOLD).casefold()
 
 
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=256)
+def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     """Folded text and, for each folded character, its offset in ``text``.
 
     Runs of whitespace fold to one space, so a quote that differs from the
-    source only in line breaks or double spaces still matches.
+    source only in line breaks or double spaces still matches. Cached: every
+    quote of an article is looked up in the same folded text.
     """
     out: list[str] = []
     index: list[int] = []
@@ -67,7 +70,7 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     while out and out[-1] == " ":
         out.pop()
         index.pop()
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
 def normalize(text: str) -> str:
