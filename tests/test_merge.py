@@ -16,8 +16,7 @@ from briefgen.merge import (
     number_conflicts,
 )
 from briefgen.models import Article
-from briefgen.schema import supporting_text
-from briefgen.verify import check_numbers, extract_numbers, locate_quote, make_citation
+from briefgen.verify import locate_quote
 
 from .conftest import seed_paths
 
@@ -29,16 +28,7 @@ def _seeds() -> dict[str, Article]:
 def claim(article: Article, text: str, quote: str, rank: int = 0) -> VerifiedClaim:
     match = locate_quote(quote, article)
     assert match is not None, quote
-    support = supporting_text(article, match.start, match.end)
-    return VerifiedClaim(
-        article=article,
-        text=text,
-        citation=make_citation(article, match),
-        support=support,
-        rank=rank,
-        numbers=frozenset(extract_numbers(text)),
-        derived=check_numbers(text, support).derived,
-    )
+    return VerifiedClaim.at(article, text, match, rank)
 
 
 def test_stale_article_is_flagged_against_the_story_date() -> None:

@@ -183,6 +183,8 @@ def resolve_provider(
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/briefgen``, or ``~/.cache/briefgen`` when it is unset or blank."""
     env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "briefgen"
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "briefgen"

@@ -42,8 +42,6 @@ from briefgen.config import Provider
 from briefgen.schema import VALIDATION_CONTEXT
 from briefgen.errors import (
     BudgetExceededError,
-    IncompleteOutputError,
-    ModelOutputError,
     ModelUnavailableError,
 )
 from briefgen.models import CallUsage
@@ -323,11 +321,3 @@ def _first_line(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
-
-def raise_if_unusable(result: CallResult[Any], purpose: str) -> None:
-    """For calls whose output cannot be salvaged: turn a failed result into an error."""
-    if result.value is not None:
-        return
-    if result.error and result.error.startswith("output was cut off"):
-        raise IncompleteOutputError(f"{purpose}: {result.error}; raise max_tokens or shorten the input")
-    raise ModelOutputError(f"{purpose}: the model's answer did not fit the schema: {result.error}")

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from briefgen.models import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
-from briefgen.schema import content_words
-from briefgen.verify import format_number
+from briefgen.schema import content_words, supporting_text
+from briefgen.verify import QuoteMatch, check_numbers, extract_numbers, format_number, make_citation
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,20 @@ class VerifiedClaim:
     rank: int  # position in the article's own list (the model lists important claims first)
     numbers: frozenset[float]
     derived: frozenset[float] = frozenset()
+
+    @classmethod
+    def at(cls, article: Article, text: str, match: QuoteMatch, rank: int) -> VerifiedClaim:
+        """The claim ``text`` grounded at ``match`` in ``article`` (numbers read from its sentences)."""
+        support = supporting_text(article, match.start, match.end)
+        return cls(
+            article=article,
+            text=text,
+            citation=make_citation(article, match),
+            support=support,
+            rank=rank,
+            numbers=frozenset(extract_numbers(text)),
+            derived=check_numbers(text, support).derived,
+        )
 
     @property
     def salient(self) -> frozenset[float]:
@@ -288,8 +302,6 @@ def disputed_statements(articles: Sequence[Article], outlet_of: dict[str, str], 
     These are surfaced verbatim (the citation is the whole sentence), so a
     reader sees the caveat in the source's own words.
     """
-    from briefgen.verify import QuoteMatch, make_citation
-
     found: list[Conflict] = []
     for article in articles:
         for sentence in article.sentences:
@@ -307,6 +319,3 @@ def disputed_statements(articles: Sequence[Article], outlet_of: dict[str, str], 
                 return found
     return found
 
-
-def describe_numbers(values: Iterable[float]) -> str:
-    return ", ".join(format_number(v) for v in sorted(values))

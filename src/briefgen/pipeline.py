@@ -54,9 +54,7 @@ from briefgen.schema import (
     clean_claim,
     extraction_model,
     resolve_claim,
-    supporting_text,
 )
-from briefgen.verify import check_numbers, extract_numbers, make_citation
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
@@ -255,7 +253,7 @@ class Briefer:
                 extraction_model(settings.max_claims_per_article, min(3, len(article.sentences))),
                 messages,
                 purpose=f"extract:{article.id}",
-                context={"article": article, "max_claims": settings.max_claims_per_article},
+                context={"article": article},
                 max_tokens=EXTRACT_MAX_TOKENS,
                 max_retries=settings.max_retries,
                 meter=meter,
@@ -351,18 +349,7 @@ def _verify_extraction(
             if (match.start, match.end) in seen_spans:
                 continue  # the model repeated itself, or a later attempt restated a kept claim
             seen_spans.add((match.start, match.end))
-            support = supporting_text(article, match.start, match.end)
-            verified.append(
-                VerifiedClaim(
-                    article=article,
-                    text=text,
-                    citation=make_citation(article, match),
-                    support=support,
-                    rank=rank,
-                    numbers=frozenset(extract_numbers(text)),
-                    derived=check_numbers(text, support).derived,
-                )
-            )
+            verified.append(VerifiedClaim.at(article, text, match, rank))
     rejected.extend(r for text, r in failed.items() if text not in verified_texts)
     return verified, rejected
 

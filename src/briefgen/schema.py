@@ -222,16 +222,11 @@ class Extraction(BaseModel):
         article = context.get("article")
         if article is None or context.get("lenient"):
             return self
-        limit = context.get("max_claims")
-        if limit is not None and len(self.claims) > limit:
-            self.claims = self.claims[:limit]
         problems = [
             f"claims[{i}]: {problem}"
             for i, claim in enumerate(self.claims)
             if (problem := claim_problem(claim, article)) is not None
         ]
-        if not self.claims:
-            problems.append("no claims were given; extract at least one claim with its quote")
         if problems:
             raise ValueError(
                 "Some claims failed the check against the article text. Fix only these, "

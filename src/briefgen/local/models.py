@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefgen import config
 from briefgen.errors import (
     InsufficientDiskError,
     LocalModelNotFoundError,
@@ -123,10 +124,8 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 
 
 def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/briefgen``, or ``~/.cache/briefgen`` when it is unset."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "briefgen"
+    """``$XDG_CACHE_HOME/briefgen``, or ``~/.cache/briefgen`` (the rule lives in :mod:`briefgen.config`)."""
+    return config.default_cache_dir()
 
 
 # --- locating parts -------------------------------------------------------------
