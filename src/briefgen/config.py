@@ -66,8 +66,20 @@ class Settings(BaseModel):
     stale_days: int = Field(default=30, ge=1)
     max_article_chars: int = Field(default=12_000, ge=500)
     max_articles: int = Field(default=40, ge=1)
-    fetch_timeout: float = 20.0
+    fetch_timeout: float = Field(
+        default=20.0, gt=0, description="Overall seconds for one page fetch, redirects and streamed body included."
+    )
     max_fetch_bytes: int = 5_000_000
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Fetch loopback, private and link-local addresses (intranet use); off by default.",
+    )
+    call_deadline: float | None = Field(
+        default=None,
+        gt=0,
+        description="Overall seconds for one model call, transport retries and re-asks included; "
+        "default per provider.",
+    )
     price: tuple[float, float] | None = Field(default=None, description="USD per 1M (prompt, completion) tokens.")
     _explicit: frozenset[str] = PrivateAttr(default=frozenset())
 

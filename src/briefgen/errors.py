@@ -65,6 +65,11 @@ class FetchError(IngestError):
     """A URL could not be fetched (unreachable, HTTP error, too large, timeout)."""
 
 
+class BlockedURLError(FetchError):
+    """A URL (or a redirect hop) points at a loopback, private, link-local or reserved
+    address, or uses a scheme other than http(s); refused by the fetch policy."""
+
+
 class ExtractionError(IngestError):
     """A page was fetched but no main text could be extracted from it."""
 

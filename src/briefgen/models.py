@@ -128,6 +128,26 @@ class RejectedClaim(BaseModel):
     stage: Literal["extract", "synthesize"] = "extract"
 
 
+FailureKind = Literal["cut_off", "unusable", "refused", "unavailable", "budget", "deadline"]
+
+
+class ArticleFailure(BaseModel):
+    """An article the model gave nothing usable for, after every retry and re-ask.
+
+    The brief goes on with the other articles; a brief with failures is
+    *partial*, and a batch records it so (and retries it on the next run).
+    """
+
+    article_id: str | None = Field(description="The article, or None for the headline/lede call.")
+    stage: Literal["extract", "synthesize"] = "extract"
+    kind: FailureKind = Field(
+        description="cut_off (max_tokens reached), unusable (no JSON, no tool call, wrong shape), "
+        "refused (the model declined), unavailable (server unreachable or erroring), "
+        "budget (token budget spent), deadline (the call's overall deadline passed)."
+    )
+    message: str
+
+
 class Source(BaseModel):
     id: str
     outlet: str | None
@@ -187,8 +207,17 @@ class Brief(BaseModel):
     sources: list[Source]
     single_source: bool = False
     warnings: list[str] = Field(default_factory=list)
+    failures: list[ArticleFailure] = Field(
+        default_factory=list,
+        description="Articles (or the headline call) for which the model gave nothing usable.",
+    )
     usage: Usage
     provenance: Provenance
+
+    @property
+    def complete(self) -> bool:
+        """True when every article's extraction produced a usable answer."""
+        return not any(f.stage == "extract" for f in self.failures)
 
     def citations(self) -> list[Citation]:
         """Every citation the brief ships, in points, background and conflicts."""
