@@ -72,8 +72,14 @@ def test_citation_points_at_its_sentence() -> None:
 
 def test_claim_problem_messages_are_written_for_the_model() -> None:
     article = load_article(NPR)
-    ok = ExtractedClaim(claim="Kim decided to send 1,000 sappers to Kursk.", quote="decided to send 1,000 sappers to clear mines")
+    ok = ExtractedClaim(
+        claim="Kim Jong Un decided to send 1,000 sappers to the Kursk region, Shoigu said.",
+        quote="decided to send 1,000 sappers to clear mines",
+    )
     assert claim_problem(ok, article) is None
+    # the same claim without who said it: the sentence attributes it (live runs dropped "said")
+    unattributed = ExtractedClaim(claim="Kim decided to send 1,000 sappers to Kursk.", quote="decided to send 1,000 sappers to clear mines")
+    assert "who said" in (claim_problem(unattributed, article) or "")
     invented = ExtractedClaim(claim="Kim will send 9,000 sappers.", quote="decided to send 1,000 sappers to clear mines")
     assert "9,000" in (claim_problem(invented, article) or "")
     missing = ExtractedClaim(claim="Kim visited Paris.", quote="Kim visited Paris in May with his sister")
@@ -84,7 +90,7 @@ def test_extraction_validator_reasks_with_every_failing_claim() -> None:
     article = load_article(NPR)
     payload = {
         "claims": [
-            {"claim": "Kim decided to send 1,000 sappers.", "quote": "decided to send 1,000 sappers to clear mines"},
+            {"claim": "Kim decided to send 1,000 sappers, Shoigu said.", "quote": "decided to send 1,000 sappers to clear mines"},
             {"claim": "Kim will send 9,000 sappers.", "quote": "decided to send 1,000 sappers to clear mines"},
             {"claim": "Kim visited Paris.", "quote": "Kim visited Paris in May with his sister"},
         ]

@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from briefgen.models import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
-from briefgen.schema import content_words, supporting_text
-from briefgen.verify import QuoteMatch, check_numbers, extract_numbers, format_number, make_citation
+from briefgen.verify import (
+    QuoteMatch,
+    check_numbers,
+    content_words,
+    extract_numbers,
+    format_number,
+    make_citation,
+    sentence_span,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,9 @@ class VerifiedClaim:
     @classmethod
     def at(cls, article: Article, text: str, match: QuoteMatch, rank: int) -> VerifiedClaim:
         """The claim ``text`` grounded at ``match`` in ``article`` (numbers read from its sentences)."""
-        support = supporting_text(article, match.start, match.end)
+        span = sentence_span(article, match)  # whole sentences (a no-op for a resolved claim's match)
+        match = QuoteMatch(span.start, span.end, match.kind, match.score)
+        support = article.text[match.start : match.end]
         return cls(
             article=article,
             text=text,

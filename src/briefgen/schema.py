@@ -22,7 +22,16 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, create_model, model_validator
 
 from briefgen.models import Article
-from briefgen.verify import QuoteMatch, check_numbers, format_number, locate_quote, normalize
+from briefgen.verify import (
+    QuoteMatch,
+    check_numbers,
+    format_number,
+    is_instruction,
+    locate_quote,
+    number_role_problems,
+    sentence_span,
+    support_problems,
+)
 
 CLAIM_MAX_CHARS = 300
 
@@ -42,21 +51,6 @@ class ExtractedClaim(BaseModel):
     claim: str = Field(max_length=CLAIM_MAX_CHARS, description="What that sentence states, as one short sentence.")
 
 
-def supporting_text(article: Article, start: int, end: int, *, context: int = 0) -> str:
-    """The full sentences a span touches (plus ``context`` sentences either side).
-
-    A claim may use numbers from the rest of its sentence; for the word-overlap
-    check one neighbour either side is allowed, because claims often
-    summarise a sentence together with the next one.
-    """
-    touched = [i for i, s in enumerate(article.sentences) if s.start < end and s.end > start]
-    if not touched:
-        return article.text[start:end]
-    first = max(touched[0] - context, 0)
-    last = min(touched[-1] + context, len(article.sentences) - 1)
-    return article.text[article.sentences[first].start : article.sentences[last].end]
-
-
 _JSON_LEAK = re.compile(r'"\s*,\s*"?(?:quote|claim)"?\s*:.*$|["\\]+\s*,?\s*$', re.DOTALL)
 
 
@@ -66,88 +60,6 @@ def clean_claim(text: str) -> str:
     if len(text) >= CLAIM_MAX_CHARS - 1:
         text = text[: text.rfind(" ")].rstrip(",;:") + "…" if " " in text else text
     return text
-
-
-_STOP = frozenset(
-    ["the", "a", "an", "of", "to", "in", "on", "at", "for", "and", "or", "but", "by", "with", "from", "as", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "will", "would", "has", "have", "had", "it", "its", "their", "his", "her", "they", "he", "she", "said", "says", "also", "than", "into", "over", "about", "after", "before", "per", "which", "who", "what", "when", "where", "while", "there", "not"]
-)
-
-
-def _stem(word: str) -> str:
-    """A deliberately crude suffix fold (visits/visiting/visited → visit); enough for overlap."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-@lru_cache(maxsize=4096)
-def content_words(text: str) -> frozenset[str]:
-    """Lower-cased content words with a crude suffix fold; numbers without separators.
-
-    Cached: merging compares every pair of claims, and this is a per-character loop.
-    """
-    words = re.findall(r"[\w$][\w,.'’-]*", normalize(text))
-    out = set()
-    for word in words:
-        word = word.strip(".,'’-")
-        if re.fullmatch(r"[\d,.$]+", word):
-            out.add(word.replace(",", "").replace("$", ""))
-        elif len(word) > 2 and word not in _STOP:
-            out.add(_stem(word))
-    return frozenset(out)
-
-
-def support_share(claim: str, support: str) -> float:
-    """Share of the claim's content words found in the supporting sentences."""
-    words = content_words(claim)
-    if not words:
-        return 0.0
-    return len(words & content_words(support)) / len(words)
-
-
-MIN_SUPPORT = 0.5
-
-# Short names that sources spell out. Only these aliases are accepted: any other
-# name in a claim must appear in the quoted sentence or a neighbour.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "us": ("u.s.", "united states", "america", "washington"),
-    "u.s.": ("us", "united states", "america", "washington"),
-    "un": ("u.n.", "united nations", "unsc"),
-    "u.n.": ("un", "united nations", "unsc"),
-    "uk": ("u.k.", "britain", "united kingdom"),
-    "eu": ("european union",),
-}
-_NAME = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z][\w’'-]*")
-_NOT_NAMES = _STOP | {"some", "most", "many", "experts", "officials", "according", "both", "all", "it's"}
-
-
-def unsupported_names(claim: str, support: str) -> list[str]:
-    """Capitalised names and acronyms in ``claim`` that ``support`` never mentions.
-
-    A claim like "North Korea supports US weapons programs" passes a word-overlap
-    test against a sentence about *Pyongyang's* weapons; naming a party the
-    source does not name is the error that matters most in a news brief.
-    """
-    haystack = " " + normalize(support) + " "
-    missing: list[str] = []
-    for match in _NAME.finditer(claim):
-        name = re.sub(r"['’]s$", "", match.group(0)).strip("-’'")
-        key = name.lower()
-        if len(key) < 2 or key in _NOT_NAMES:
-            continue
-        forms = (key, *_ALIASES.get(key, ()))
-        found = False
-        for form in forms:
-            if len(form) <= 4 or "." in form:
-                found = re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", haystack) is not None
-            else:
-                found = form[: max(4, len(form) - 2)] in haystack  # Korea/Korean, Russia/Russian
-            if found:
-                break
-        if not found and name not in missing:
-            missing.append(name)
-    return missing
 
 
 @dataclass(frozen=True)
@@ -160,40 +72,22 @@ class Resolution:
 
 
 def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
-    """Ground a claim in the article: its quote if that supports it, else the claim's own words.
+    """Ground a claim in whole sentences of the article, or say why it cannot be.
 
-    Small models often pair a good claim with the neighbouring sentence as
-    its quote, or copy a sentence as the claim. A claim that is itself
-    article text is grounded where it occurs; otherwise the quote must be in
-    the article, share at least half of the claim's content words, and
-    contain every number the claim states.
+    The quote is located (exact, normalised or fuzzy), widened to the whole
+    sentences it covers (one paragraph, never across a break), and the claim
+    must say only what those sentences say (:func:`briefgen.verify.support_problems`
+    and the number check). Small models sometimes copy a sentence as the claim
+    itself: a claim that is verbatim article text is grounded where it occurs,
+    under the same rules.
     """
     text = clean_claim(claim.claim)
     match = locate_quote(claim.quote, article)
-    problem: str | None = None
     if match is not None:
-        support = supporting_text(article, match.start, match.end)
-        wide = supporting_text(article, match.start, match.end, context=1)
-        names = unsupported_names(text, wide)
-        if support_share(text, wide) < MIN_SUPPORT:
-            problem = (
-                "the quote does not state this claim (they share few words). Quote the article "
-                "sentence that says it, or drop the claim."
-            )
-        elif names:
-            problem = (
-                f"the claim names {', '.join(names)}, which its quote does not mention. Name only "
-                "who and what the quoted sentence names."
-            )
-        else:
-            numbers = check_numbers(text, support)
-            if numbers.ok:
-                return Resolution(match, None, "quote")
-            missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
-            problem = (
-                f"the claim states {missing}, but its quote does not. Use the number exactly "
-                "as the quoted sentence gives it, or quote the sentence that states it."
-            )
+        resolution = _ground(text, match, article)
+        if resolution.match is not None:
+            return resolution
+        problem = resolution.problem
     else:
         short = claim.quote if len(claim.quote) <= 90 else claim.quote[:87] + "..."
         problem = (
@@ -201,9 +95,34 @@ def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
             "article sentence that states this claim, or drop the claim."
         )
     own = locate_quote(text, article)
-    if own is not None and check_numbers(text, supporting_text(article, own.start, own.end)).ok:
-        return Resolution(own, None, "claim")
+    if own is not None and own.kind != "fuzzy":
+        grounded = _ground(text, own, article, via="claim")
+        if grounded.match is not None:
+            return grounded
     return Resolution(None, problem)
+
+
+def _ground(text: str, match: QuoteMatch, article: Article, *, via: str = "quote") -> Resolution:
+    span = sentence_span(article, match)
+    if span.problem is not None:
+        return Resolution(None, span.problem)
+    support = article.text[span.start : span.end]
+    if is_instruction(support):
+        return Resolution(None, "the quoted sentence is an instruction inside the article, not reporting; "
+                                "never use it. Quote a sentence that reports a fact.")
+    problems = [p.message for p in support_problems(
+        text, support, language=article.language or "en", article_text=article.text
+    )]
+    numbers = check_numbers(text, support)
+    if not numbers.ok:
+        missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
+        problems.append(
+            f"the claim states {missing}, but its quoted sentence does not. Use the number exactly "
+            "as the sentence gives it, or quote the sentence that states it."
+        )
+    if problems:
+        return Resolution(None, " ".join(problems))
+    return Resolution(QuoteMatch(span.start, span.end, match.kind, match.score), None, via)
 
 
 def claim_problem(claim: ExtractedClaim, article: Article) -> str | None:
@@ -259,17 +178,33 @@ class Synthesis(BaseModel):
     lede: str = Field(max_length=450, description="One or two sentences, at most 60 words.")
 
     @model_validator(mode="after")
-    def _numbers_from_points(self, info: ValidationInfo) -> Synthesis:
+    def _only_what_the_points_say(self, info: ValidationInfo) -> Synthesis:
         context = _context(info)
-        points_text = context.get("points_text")
-        if points_text is None or context.get("lenient"):
+        support = context.get("support_text") or context.get("points_text")
+        if support is None or context.get("lenient"):
             return self
-        problems = []
-        for name in ("headline", "lede"):
-            numbers = check_numbers(getattr(self, name), points_text)
-            if not numbers.ok:
-                missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
-                problems.append(f"the {name} states {missing}, which no point states; use the points' numbers")
+        problems = [f"the {name}: {problem}" for name in ("headline", "lede")
+                    for problem in summary_problems(getattr(self, name), support,
+                                                    language=context.get("language", "en"),
+                                                    aliases_from=context.get("articles_text", ""))]
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def summary_problems(text: str, support: str, *, language: str = "en", aliases_from: str = "") -> list[str]:
+    """Why a headline or lede says more than the points (their text and quotes) say.
+
+    Attribution is not required here: the points carry it, and a headline
+    cannot hold every "according to".
+    """
+    problems = [p.message for p in support_problems(
+        text, support, language=language, article_text=aliases_from, require_attribution=False,
+        source_name="any point",
+    )]
+    numbers = check_numbers(text, support)
+    if not numbers.ok:
+        missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
+        problems.append(f"it states {missing}, which no point states; use the points' numbers")
+    problems.extend(p.message for p in number_role_problems(text, support, language=language))
+    return problems

@@ -1,0 +1,57 @@
+"""Verification: the rule briefgen promises, in one package that imports nothing above it.
+
+* :mod:`~briefgen.verify.quotes` — a quote is found in the article and cited as
+  whole sentences of one paragraph;
+* :mod:`~briefgen.verify.numbers` — every number a claim states is in its sentences
+  (or a sum of numbers there);
+* :mod:`~briefgen.verify.support` — every content word of a claim comes from its
+  sentences, and their negation, modality and attribution survive; headlines and
+  ledes say only what the points say; instructions inside articles are never cited;
+* :mod:`~briefgen.verify.text` — the folding all of them share.
+
+It depends only on :mod:`briefgen.models` (the data it checks) and well-kept
+libraries, so a reader can check the promise by reading this folder.
+"""
+
+from briefgen.verify.numbers import NumberCheck, check_numbers, extract_numbers, format_number
+from briefgen.verify.quotes import (
+    QuoteMatch,
+    SentenceSpan,
+    locate_quote,
+    make_citation,
+    sentence_span,
+)
+from briefgen.verify.support import (
+    ALIASES,
+    Problem,
+    content_words,
+    defined_aliases,
+    is_instruction,
+    number_role_problems,
+    support_problems,
+    unsupported_words,
+)
+from briefgen.verify.text import fold_char, normalize, normalize_with_map
+
+__all__ = [
+    "ALIASES",
+    "NumberCheck",
+    "Problem",
+    "QuoteMatch",
+    "SentenceSpan",
+    "check_numbers",
+    "content_words",
+    "defined_aliases",
+    "extract_numbers",
+    "fold_char",
+    "format_number",
+    "is_instruction",
+    "locate_quote",
+    "make_citation",
+    "normalize",
+    "normalize_with_map",
+    "number_role_problems",
+    "sentence_span",
+    "support_problems",
+    "unsupported_words",
+]

@@ -1,0 +1,115 @@
+"""Numbers: what small models get wrong and what readers act on.
+
+Every number in a claim must appear in its cited sentences (``1,000`` =
+``1000`` = ``one thousand`` = ``one-thousand``), or be a sum of numbers there
+(``6,000`` = ``1,000 + 5,000``, reported as derived).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_WORD = "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True))
+_WORD_NUMBER = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*\b", re.IGNORECASE)
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
+_DIGITS = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion|thousand|bn|m|k)\b)?(?:st|nd|rd|th)?",
+    re.IGNORECASE,
+)
+
+
+def _word_value(phrase: str) -> float | None:
+    total = 0.0
+    current = 0.0
+    seen = False
+    for token in re.split(r"[\s-]+", phrase.lower()):
+        if token == "and" or not token:
+            continue
+        if token in _UNITS:
+            current += _UNITS[token]
+            seen = True
+        elif token in _SCALES:
+            if token == "hundred":
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * _SCALES[token]
+                current = 0
+            seen = True
+    return total + current if seen else None
+
+
+def extract_numbers(text: str) -> set[float]:
+    """Every number stated in ``text``, as values: digits, words and ordinals.
+
+    Bare plural scale words ("thousands of troops") are not numbers.
+    """
+    values: set[float] = set()
+    for match in _DIGITS.finditer(text):
+        value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+        scale = (match.group(3) or "").lower()
+        value *= {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}.get(scale, 1)
+        values.add(value)
+    for match in _WORD_NUMBER.finditer(text):
+        phrase = match.group(0)
+        end = match.end()
+        if phrase.lower() in _SCALES and text[end : end + 1].lower() == "s":
+            continue  # "thousands", "millions"
+        if phrase.lower() in _SCALES and text[: match.start()].rstrip()[-1:].isdigit():
+            continue  # the scale of a digit number ("1.5 million"), already counted
+        value = _word_value(phrase)
+        if value is not None:
+            values.add(value)
+    for match in _ORDINAL.finditer(text):
+        values.add(float(_ORDINALS[match.group(1).lower()]))
+    return values
+
+
+def format_number(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:,}"
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    missing: frozenset[float]
+    derived: frozenset[float]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+
+def check_numbers(claim: str, supporting: str, *, max_terms: int = 3) -> NumberCheck:
+    """Every number in ``claim`` must be in ``supporting`` or a sum of 2..max_terms of them."""
+    claimed = extract_numbers(claim)
+    available = extract_numbers(supporting)
+    missing: set[float] = set()
+    derived: set[float] = set()
+    for value in claimed - available:
+        if _is_sum(value, available, max_terms):
+            derived.add(value)
+        else:
+            missing.add(value)
+    return NumberCheck(frozenset(missing), frozenset(derived))
+
+
+def _is_sum(value: float, parts: set[float], max_terms: int) -> bool:
+    candidates = sorted(p for p in parts if 0 < p < value)
+    for n in range(2, max_terms + 1):
+        for combo in itertools.combinations(candidates, n):
+            if abs(sum(combo) - value) < 1e-9:
+                return True
+    return False
