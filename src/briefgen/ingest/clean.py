@@ -7,7 +7,13 @@ rules here are deliberately structural rather than a list of outlets:
 
 1. *Prose only.* A body line must read like prose: end with sentence
    punctuation (or be long) and have several words. Menus, banners, player
-   timers, tags and sub-heads fail this test.
+   timers, tags and sub-heads fail this test. Words are counted per script
+   (:func:`briefgen.ingest.scripts.word_units`): Chinese and Japanese put no
+   spaces between words, so their characters are counted instead, and the
+   sentence marks include ``。！？`` (CJK), ``؟`` (Arabic), ``।`` (Devanagari).
+   Thai has no sentence mark, so a Thai line passes on length alone; a CJK
+   line without a closing mark must be very long, because CJK prose always
+   closes its sentences and its menus and headlines never do.
 2. *Known prose-shaped boilerplate* (comment and login prompts, donation
    appeals, copyright and photo-credit lines, bylines) is matched by pattern.
 3. *Captions.* A line printed twice verbatim is a caption (pages print them
@@ -23,6 +29,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from briefgen.ingest.scripts import dominant_script, word_units
 
 # Prose-shaped lines that are still boilerplate. Matched case-insensitively
 # against a whole stripped line.
@@ -63,7 +71,21 @@ _LEADING_BANNER = re.compile(
     r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*(photo\s*:\s*[^\n]*?news)?\s*", re.IGNORECASE
 )
 
-_SENTENCE_END = re.compile(r"[.!?…][”\"’')\]]*$")
+# Sentence marks of the scripts we read: Latin/Cyrillic/Greek, CJK full-width
+# and half-width, Arabic/Urdu, Devanagari danda, Ethiopic, Burmese, Khmer,
+# Armenian, and the Greek question mark. Closing quotes/brackets may follow.
+SENTENCE_MARKS = ".!?…。！？｡؟۔।॥።။។։\u037e"
+CLOSERS = "”\"’')]」』）》〉】〕»›"
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_MARKS)}][{re.escape(CLOSERS)}]*$")
+# A CJK paragraph that is one quotation closes with the bracket, not a mark:
+# 松野官房長官:「……お答えをしているところであります」
+_CJK_QUOTE_END = re.compile(r"[」』]$")
+# An unpunctuated CJK line is prose only past this many word units (~120
+# characters): shorter ones are headlines, menus and datelines.
+CJK_UNPUNCTUATED_MIN_UNITS = 60
+# Navigation: "Home > World > Asia", "News | Photos | Video", or list bullets.
+_NAV = re.compile(r"(?:\s[|>»]\s.*){2,}")
+_BULLET = re.compile(r"^[-•*»·・]\s")
 
 
 @dataclass
@@ -76,10 +98,25 @@ class CleanResult:
 
 
 def _is_prose(line: str) -> bool:
-    words = line.split()
-    if len(words) >= 25:
+    units = word_units(line)
+    script = dominant_script(line)
+    if _SENTENCE_END.search(line) or (script == "cjk" and _CJK_QUOTE_END.search(line)):
+        return units >= 6
+    if script == "cjk":
+        return units >= CJK_UNPUNCTUATED_MIN_UNITS
+    return units >= 25
+
+
+def _menu_like(line: str) -> bool:
+    """Navigation rather than a headline: breadcrumbs, ``|`` separated links, a
+    bulleted list item, or (CJK) a row of short space-separated link labels
+    such as ``洛阳网首页 新闻 县区 百姓呼声``."""
+    if _NAV.search(line) or _BULLET.match(line):
         return True
-    return len(words) >= 6 and bool(_SENTENCE_END.search(line))
+    tokens = line.split()
+    if len(tokens) >= 4 and dominant_script(line) == "cjk":
+        return sorted(len(t) for t in tokens)[len(tokens) // 2] <= 4
+    return False
 
 
 def _is_boilerplate(line: str) -> bool:
@@ -92,15 +129,23 @@ _DATEISH = re.compile(
 )
 
 
+def _shouting(line: str) -> bool:
+    """All capitals, as banners are. ``str.isupper`` alone is true for a Chinese
+    or Korean headline that holds one acronym, so most letters must be cased."""
+    letters = [c for c in line if c.isalpha()]
+    cased = sum(1 for c in letters if c.lower() != c.upper())
+    return line.isupper() and cased * 2 >= len(letters)
+
+
 def _title_candidate(line: str) -> bool:
-    """A headline: several words, no closing full stop, not shouting, not a date banner."""
-    words = line.split()
+    """A headline: several words, no closing full stop, not shouting, not a date banner, not a menu."""
     return (
-        5 <= len(words) <= 30
+        5 <= word_units(line) <= 30
         and not _SENTENCE_END.search(line)
-        and not line.isupper()
+        and not _shouting(line)
         and not _DATEISH.search(line)
         and not _is_boilerplate(line)
+        and not _menu_like(line)
     )
 
 
@@ -131,7 +176,7 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanResult:
             continue
         if title is not None and line == title:
             continue
-        if counts[line] > 1 and len(line.split()) >= 8:
+        if counts[line] > 1 and word_units(line) >= 8:
             dropped.append(line)  # a caption printed twice: drop every copy
             continue
         if _is_boilerplate(line) or not _is_prose(line):
