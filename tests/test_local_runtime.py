@@ -7,9 +7,12 @@ is replaced by tiny Python scripts passed as the server command.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -33,6 +36,7 @@ from briefgen.errors import (
     ServerTimeoutError,
 )
 from briefgen.local import (
+    DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MODEL,
     PACKAGED_MODELS,
     LocalServer,
@@ -44,8 +48,10 @@ from briefgen.local import (
     pick_free_port,
     read_gguf_name,
     resolve_model_path,
+    shared_servers,
     stop_all_servers,
 )
+from briefgen.local import _supervisor as supervisor_mod
 from briefgen.local import models as models_mod
 from briefgen.local import runtime as runtime_mod
 from briefgen.local.runtime import LaunchSpec, default_server_command
@@ -154,6 +160,15 @@ def _start(tmp_path: Path, command, **kw) -> LocalServer:
     return LocalServer.start(
         model, model_alias="tiny", log_dir=tmp_path / "logs", command=command, **kw
     )
+
+
+def _wait_until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _gone(pid: int) -> bool:
@@ -392,11 +407,14 @@ def test_get_local_server_reuses_one_server_per_model_and_ctx(tmp_path, monkeypa
     assert a.model_alias == "tiny"
     c = get_local_server(model, cache_dir=cache, n_ctx=4096, startup_timeout=30)
     assert c is not a and c.port != a.port
-    # a server that died is replaced, not returned
+    # a server whose supervisor died is replaced, not returned, and the
+    # server under it does not outlive it (PR_SET_PDEATHSIG)
+    assert a.shared and a.process is not None  # this process started it
     a.process.kill()
     a.process.wait()
     d = get_local_server(model, cache_dir=cache, startup_timeout=30)
     assert d is not a and d.running
+    assert _wait_until(lambda: not runtime_mod._models_answer(a.base_url, timeout=0.5), 10)
     stop_all_servers()
     assert not c.running and not d.running
 
@@ -422,6 +440,281 @@ def test_loopback_down_is_reported_clearly(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(runtime_mod.socket, "create_connection", refuse)
     with pytest.raises(LocalRuntimeError, match="ip link set lo up"):
         _start(tmp_path, fake_server_command)
+
+
+# --- one shared server per machine and model ------------------------------------------
+
+# A process that uses the shared server: waits for GO (if given), gets the
+# server with the fake command, prints {"port", "pid"}, and stays a user until
+# a line arrives on stdin (then exits normally, which gives its lease up).
+CLIENT = r"""
+import json, sys, time
+from pathlib import Path
+from briefgen.local import runtime
+fake, cache, model, idle = sys.argv[1], Path(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+go = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+runtime.missing_dependency = lambda: None
+runtime.default_server_command = lambda spec: [sys.executable, "-c", fake, str(spec.port)]
+print("ready", flush=True)
+while go is not None and not go.exists():
+    time.sleep(0.005)
+try:
+    server = runtime.get_local_server(model, cache_dir=cache, idle_timeout=idle, startup_timeout=30)
+except Exception as exc:
+    print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+    sys.exit(1)
+print(json.dumps({"port": server.port, "pid": server.pid}), flush=True)
+sys.stdin.readline()
+"""
+
+# Takes a second to listen, so racing starters would overlap without the lock.
+SLOW_FAKE_SERVER = "import time\ntime.sleep(1.0)\n" + FAKE_SERVER
+
+
+class Client:
+    def __init__(
+        self, cache: Path, model: Path, idle: float, fake: str = FAKE_SERVER, go: Path | None = None
+    ) -> None:
+        argv = [sys.executable, "-c", CLIENT, fake, str(cache), str(model), repr(idle)]
+        self.proc = subprocess.Popen(
+            argv + ([str(go)] if go else []),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.pid = self.proc.pid
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+
+    def info(self) -> dict:  # type: ignore[type-arg]
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        data = json.loads(line) if line else {"error": f"exited with {self.proc.wait()}"}
+        assert "error" not in data, data
+        return data  # type: ignore[no-any-return]
+
+    def leave(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        assert self.proc.wait(30) == 0
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def clients(tmp_path):  # type: ignore[no-untyped-def]
+    """Start user processes; at the end kill them and any server they left in tmp_path."""
+    started: list[Client] = []
+
+    def start(*args, **kw) -> Client:  # type: ignore[no-untyped-def]
+        client = Client(*args, **kw)
+        started.append(client)
+        return client
+
+    yield start
+    for client in started:
+        if client.proc.poll() is None:
+            client.kill()
+        for stream in (client.proc.stdin, client.proc.stdout):
+            if stream is not None:
+                stream.close()
+    for folder in tmp_path.rglob("servers"):
+        for info in shared_servers(folder.parent):
+            if info.running:
+                os.kill(info.pid, signal.SIGTERM)
+
+
+@pytest.fixture
+def fake_runtime(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(runtime_mod, "missing_dependency", lambda: None)
+    monkeypatch.setattr(runtime_mod, "default_server_command", fake_server_command)
+
+
+def test_processes_share_one_server_that_outlives_its_starter(tmp_path, clients) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    cache = tmp_path / "cache"
+    idle = 1.0
+    starter = clients(cache, model, idle)
+    first = starter.info()
+    other = clients(cache, model, idle)
+    assert other.info() == first  # same server: same supervisor pid and port
+    assert len(list((cache / "logs").glob("*.log"))) == 1
+    [info] = shared_servers(cache)
+    assert info.running and info.port == first["port"] and info.pid == first["pid"]
+    assert set(info.users) == {starter.pid, other.pid}
+    assert info.idle_timeout == idle and info.model_alias == "tiny"
+    # the process that started it exits: the server stays for the other user,
+    # well past the idle timeout
+    starter.leave()
+    time.sleep(idle * 3)
+    assert runtime_mod._models_answer(info.base_url)
+    assert shared_servers(cache)[0].users == (other.pid,)
+    # the last user dies without cleaning up: its lease is pruned, and the
+    # server stops after the idle timeout and forgets its state
+    other.kill()
+    assert _wait_until(lambda: _gone(info.pid), 20)
+    assert not runtime_mod._models_answer(info.base_url, timeout=0.5)
+    assert shared_servers(cache) == []
+    assert list((cache / "servers").glob("*/*.users/*")) == []
+
+
+def test_concurrent_starters_start_one_server(tmp_path, clients) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    cache = tmp_path / "cache"
+    go = tmp_path / "go"
+    racers = [clients(cache, model, 30.0, fake=SLOW_FAKE_SERVER, go=go) for _ in range(3)]
+    go.touch()  # all three are waiting: release them at once
+    infos = [racer.info() for racer in racers]
+    assert all(info == infos[0] for info in infos)
+    assert len(list((cache / "logs").glob("*.log"))) == 1
+    [info] = shared_servers(cache)
+    assert set(info.users) == {racer.pid for racer in racers}
+
+
+def test_idle_server_stops_only_when_no_request_is_in_flight(tmp_path, fake_runtime) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    server = get_local_server(model, cache_dir=tmp_path, idle_timeout=0.5, startup_timeout=30)
+    assert server.shared
+    with socket.create_connection(("127.0.0.1", server.port)):
+        runtime_mod._release_all()  # what interpreter exit does: give the lease up
+        time.sleep(2.0)
+        assert server.running  # a connection is open: a request may be in flight
+    assert _wait_until(lambda: not server.running, 15)
+    assert shared_servers(tmp_path) == []
+
+
+def test_stop_leaves_a_server_that_another_process_uses(tmp_path, fake_runtime, clients) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    cache = tmp_path / "cache"
+    server = get_local_server(model, cache_dir=cache, idle_timeout=0.5, startup_timeout=30)
+    other = clients(cache, model, 0.5)
+    assert other.info() == {"port": server.port, "pid": server.pid}
+    with server:
+        pass  # the context manager's stop(): another process still uses it
+    assert server.running and runtime_mod._models_answer(server.base_url)
+    assert shared_servers(cache)[0].users == (other.pid,)
+    other.leave()
+    assert _wait_until(lambda: not server.running, 15)
+
+
+def test_last_users_stop_stops_a_server_another_process_started(
+    tmp_path, fake_runtime, clients
+) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    cache = tmp_path / "cache"
+    starter = clients(cache, model, 60.0)
+    first = starter.info()
+    server = get_local_server(model, cache_dir=cache, startup_timeout=30)
+    assert server.process is None and server.pid == first["pid"]  # attached, not started
+    starter.leave()
+    assert server.running  # 60 s idle timeout: it would wait
+    started = time.monotonic()
+    server.stop()  # the last user: no need to wait for the idle timeout
+    assert not server.running and time.monotonic() - started < 15
+    assert shared_servers(cache) == []
+
+
+def test_stale_state_file_is_replaced(tmp_path, fake_runtime) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf").resolve()
+    files = runtime_mod._ServerFiles.of(runtime_mod._servers_folder(tmp_path), model, 8192)
+    files.prepare()
+
+    def record(pid: int) -> None:
+        port = pick_free_port()
+        files.write_state({
+            "pid": pid, "pid_started": supervisor_mod.process_start_ticks(pid), "port": port,
+            "base_url": f"http://127.0.0.1:{port}/v1", "model_path": str(model),
+            "model_alias": "tiny", "model_name": "Tiny", "n_ctx": 8192,
+            "log_path": str(tmp_path / "x.log"),
+        })  # fmt: skip
+
+    # the recorded server died (a crash, a reboot): a new one is started
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    record(dead.pid)
+    server = get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
+    assert server.pid != dead.pid and server.running
+    assert json.loads(files.state.read_text())["pid"] == server.pid
+    stop_all_servers()
+    assert not server.running and not files.state.exists()
+    # the recorded process runs but does not listen (hung): it is stopped and replaced
+    hung = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        record(hung.pid)
+        server = get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
+        assert hung.wait(5) is not None
+        assert server.pid != hung.pid and runtime_mod._models_answer(server.base_url)
+    finally:
+        hung.kill()
+        hung.wait()
+    # an unreadable state file is replaced too
+    stop_all_servers()
+    files.state.write_text("{not json")
+    server = get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
+    assert json.loads(files.state.read_text())["pid"] == server.pid
+
+
+def test_lease_of_a_reused_pid_does_not_count(tmp_path) -> None:
+    users = tmp_path / "users"
+    lease = supervisor_mod.write_lease(users, os.getpid())
+    assert supervisor_mod.live_users(users, prune=True) == [os.getpid()]
+    lease.write_text("1")  # this pid, but a process that started at another time
+    assert supervisor_mod.live_users(users, prune=False) == []
+    assert lease.exists()
+    assert supervisor_mod.live_users(users, prune=True) == [] and not lease.exists()
+
+
+def test_explicit_port_other_than_the_shared_servers(tmp_path, fake_runtime) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    server = get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
+    assert get_local_server(model, cache_dir=tmp_path, port=server.port) is server
+    with pytest.raises(LocalRuntimeError, match=f"already listens on port {server.port}"):
+        get_local_server(model, cache_dir=tmp_path, port=pick_free_port())
+
+
+def test_unwritable_servers_folder_is_one_clear_error(tmp_path, fake_runtime) -> None:  # type: ignore[no-untyped-def]
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    (tmp_path / "servers").write_text("a file where the folder should be")
+    with pytest.raises(LocalRuntimeError, match="Cannot create .*make the cache folder writable"):
+        get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
+
+
+def test_start_lock_held_too_long_times_out_clearly(tmp_path) -> None:
+    path = tmp_path / "k.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with (
+            pytest.raises(ServerTimeoutError, match="larger startup_timeout"),
+            runtime_mod._start_lock(path, timeout=0.3),
+        ):
+            pass
+    finally:
+        os.close(fd)
+    with runtime_mod._start_lock(path, timeout=0.3):
+        pass  # released by close: free again
+
+
+def test_doctor_shows_the_shared_server(tmp_path, fake_runtime, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from briefgen.cli import main
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    model = tiny_gguf(tmp_path / "tiny.gguf")
+    server = get_local_server(model, cache_dir=default_cache_dir(), startup_timeout=30)
+    main(["doctor", "--json"])
+    [row] = json.loads(capsys.readouterr().out)["local"]["servers"]
+    assert row["pid"] == server.pid and row["users"] == [os.getpid()] and row["running"]
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert (
+        f"shared server tiny (n_ctx 8192): pid {server.pid} at {server.base_url}, 1 user(s)" in out
+    )
+    assert f"{DEFAULT_IDLE_TIMEOUT:g} s after the last leaves" in out
+    # another host sharing this cache folder (NFS home, a volume) does not see it
+    monkeypatch.setattr(runtime_mod.socket, "gethostname", lambda: "another-host")
+    assert shared_servers(default_cache_dir()) == []
 
 
 # --- the real thing ------------------------------------------------------------------
@@ -460,4 +753,6 @@ def test_real_server_answers_a_chat_completion() -> None:
     rss = server.peak_rss_bytes()
     assert rss is None or rss < 3_500_000_000  # logits_all=True would need ~5 GB
     server.stop()
-    assert not server.running
+    # it stops unless another process on this machine still uses the shared server
+    others = [s.users for s in shared_servers() if s.pid == server.pid and s.users]
+    assert not server.running or others

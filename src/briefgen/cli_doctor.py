@@ -9,6 +9,7 @@ from, the environment (keys masked) and the optional extras.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import platform
@@ -138,7 +139,9 @@ def gather(ctx: Context, *, doctor: bool) -> dict[str, Any]:
         report["reachability"] = reach(provider)
     runtime = local.is_installed()
     models = local_models(ctx)
-    report["local"] = {"runtime_installed": runtime, "models": models}
+    cache = Path(ctx.settings.cache_dir) if ctx.settings.cache_dir else local.default_cache_dir()
+    servers = [dataclasses.asdict(s) for s in local.shared_servers(cache)]
+    report["local"] = {"runtime_installed": runtime, "models": models, "servers": servers}
     if provider is not None and provider.kind == "local":
         wanted = ctx.settings.local_model or local.DEFAULT_MODEL
         row = next((m for m in models if m["name"] == wanted), None)
@@ -202,6 +205,10 @@ def show(ctx: Context, report: dict[str, Any], *, doctor: bool) -> None:
         default = " (default)" if m["default"] else ""
         p(f"    {_mark(m['cached'] or None)} {m['name']}{default}: {state}, {m['size_gb']} GB, "
           f"{escape('briefgen[' + m['extra'] + ']')} — {escape(m['description'])}")
+    for s in loc.get("servers", []):
+        p(f"    {_mark(s['running'] or None)} shared server {escape(s['model_alias'])} (n_ctx {s['n_ctx']}): "
+          + (f"pid {s['pid']} at {escape(s['base_url'])}, {len(s['users'])} user(s); stops "
+             f"{s['idle_timeout'] or 0:g} s after the last leaves" if s["running"] else "not running (replaced on next use)"))
     if doctor:
         extras = report["extras"]
         p("    extras: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in extras.items()))
