@@ -5,10 +5,15 @@ command, the message or the whole thread), post "working…", and hand the
 rest to :class:`~briefgen.slack.jobs.BriefJobs`, which calls
 :func:`briefgen.asummarize` and renders with :mod:`briefgen.render.slack`.
 
+Listeners only ack and enqueue (bolt runs them before it answers, so the
+answer is theirs): ``/brief`` acks with the job's place in line, or "busy";
+everything that calls Slack or the model happens on BriefJobs' threads.
+
 Run it with ``briefgen slack --socket`` (needs ``SLACK_BOT_TOKEN`` and
 ``SLACK_APP_TOKEN``) or ``briefgen slack --http --port 3000`` (needs
 ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``; every request's signature is
-checked). ``python -m briefgen.slack`` is the same command.
+checked; a bounded pool of threads answers, see :func:`make_http_server`).
+``python -m briefgen.slack`` is the same command.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import logging
 import re
 import sys
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
+from socket import SHUT_WR, socket
 from typing import Any
 from urllib.parse import urlparse
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -73,6 +80,12 @@ def _working_text(count: int, ahead: int, who: str | None = None) -> str:
 BUSY = ":hourglass: I'm making as many briefs as I can right now. Please ask again in a few minutes."
 
 
+def _accepted_text(count: int, ahead: int) -> str:
+    """The ``/brief`` ack (only the asker sees it): the job is taken, and where it stands."""
+    where = "starting now" if not ahead else f"in the queue with {_plural(ahead, 'brief')} ahead of it"
+    return f":inbox_tray: Got it: your brief of {_plural(count, 'article')} is {where}. It will appear in this channel."
+
+
 class _Seen:
     """Event ids already handled: Slack re-sends an event it thinks was missed."""
 
@@ -109,11 +122,15 @@ def create_bot(
     verify_token: bool = True,
 ) -> BriefBot:
     """Build the app. ``summarize`` (async, articles → Brief) replaces the model in tests;
-    otherwise :func:`briefgen.asummarize` runs with ``settings``."""
+    otherwise :func:`briefgen.asummarize` runs with ``settings`` (with
+    ``allow_private_urls`` turned on when ``config`` allows private links, so the
+    library's fetch policy does not refuse what the bot accepted)."""
     if summarize is None:
         from briefgen.api import asummarize
 
         resolved = settings or Settings.resolve()
+        if config.allow_private_urls and not resolved.allow_private_urls:
+            resolved = resolved.model_copy(update={"allow_private_urls": True})
 
         async def summarize(articles: list[str | Article]) -> Brief:
             return await asummarize(articles, settings=resolved)
@@ -126,46 +143,70 @@ def create_bot(
         client=client,
         token_verification_enabled=verify_token,
         request_verification_enabled=config.mode == "http",
+        # Listeners only ack and enqueue, so they run before the answer and the answer is
+        # theirs; bolt's default runs them on 5 threads of its own, which a burst (or one
+        # Slack call waiting out a 429) fills, and the acks behind them miss Slack's 3 s.
+        process_before_response=True,
         name="briefgen",
     )
-    jobs = BriefJobs(summarize, concurrency=config.concurrency, max_queue=config.max_queue)
+    jobs = BriefJobs(summarize, concurrency=config.concurrency, max_queue=config.max_queue,
+                     job_timeout=config.job_timeout)
     seen = _Seen()
 
     def start(client: WebClient, channel: str, thread_ts: str, articles: list[str], who: str | None,
-              top_level: bool) -> None:
-        """Post "working…" and queue the brief (or say we're busy, or refuse private links)."""
+              top_level: bool, ahead: int | None = None) -> None:
+        """On an intake thread: post "working…" and queue the brief (or say we're busy, or
+        refuse private links). ``ahead`` is a place already reserved (``/brief`` reserves it to
+        answer in its ack); None reserves one here."""
         reply_ts = None if top_level else thread_ts
-        if not config.allow_private_urls:
-            private = [a for a in articles if a.startswith(("http://", "https://")) and is_private_url(a)]
-            if private:
-                log.info("refused %d link(s) to private hosts", len(private))
-                articles = [a for a in articles if a not in private]
-            if private and not articles:
-                hosts = ", ".join(sorted({urlparse(u).netloc for u in private}))
-                client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=(
-                    f":no_entry: I only read public web pages, and {hosts} is on a private network. "
-                    "Paste the article's text into `/brief` instead."))
-                return
-        given = len(articles)
-        if given > config.max_links:
-            log.info("using the first %d of %d links", config.max_links, given)
-            articles = articles[: config.max_links]
-        ahead = jobs.reserve()
-        if ahead is None:
-            client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=BUSY)
-            return
-        text = _working_text(len(articles), ahead, who if top_level else None)
-        if given > len(articles):
-            text += f" (the first {len(articles)} of {given} links; the limit is BRIEFGEN_SLACK_MAX_LINKS)"
+        held = ahead is not None  # a reserved place this call must pass on to a job or give back
         try:
+            if not config.allow_private_urls:
+                private = [a for a in articles if a.startswith(("http://", "https://")) and is_private_url(a)]
+                if private:
+                    log.info("refused %d link(s) to private hosts", len(private))
+                    articles = [a for a in articles if a not in private]
+                if private and not articles:
+                    hosts = ", ".join(sorted({urlparse(u).netloc for u in private}))
+                    client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=(
+                        f":no_entry: I only read public web pages, and {hosts} is on a private network. "
+                        "Paste the article's text into `/brief` instead."))
+                    return
+            given = len(articles)
+            if given > config.max_links:
+                log.info("using the first %d of %d links", config.max_links, given)
+                articles = articles[: config.max_links]
+            if ahead is None:
+                ahead = jobs.reserve()
+                if ahead is None:
+                    client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=BUSY)
+                    return
+                held = True
+            text = _working_text(len(articles), ahead, who if top_level else None)
+            if given > len(articles):
+                text += f" (the first {len(articles)} of {given} links; the limit is BRIEFGEN_SLACK_MAX_LINKS)"
             posted = client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=text)
-        except BaseException:
-            jobs.release()
-            raise
-        working_ts = str(posted["ts"])
-        jobs.submit(BriefJob(channel=channel, thread_ts=working_ts if top_level else thread_ts,
-                             working_ts=working_ts, articles=articles, client=client,
-                             requested_by=who if top_level else None))
+            working_ts = str(posted["ts"])
+            jobs.submit(BriefJob(channel=channel, thread_ts=working_ts if top_level else thread_ts,
+                                 working_ts=working_ts, articles=articles, client=client,
+                                 requested_by=who if top_level else None))
+            held = False  # the job gives the place back when it ends
+        finally:
+            if held:
+                jobs.release()
+
+    def start_command(client: WebClient, channel: str, articles: list[str], who: str | None, ahead: int,
+                      respond: Callable[..., Any]) -> None:
+        try:
+            start(client, channel, "", articles, who, top_level=True, ahead=ahead)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("/brief: cannot post in %s: %s", channel, error)
+            if error in {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}:
+                respond(response_type="ephemeral",
+                        text=":lock: I can't post in this channel. Invite me with `/invite @briefgen` and try again.")
+            else:
+                respond(response_type="ephemeral", text=f":warning: Slack refused my message ({error}).")
 
     @app.command("/brief")
     def brief_command(ack: Callable[..., Any], command: dict[str, Any], client: WebClient,
@@ -175,27 +216,24 @@ def create_bot(
             ack(response_type="ephemeral",
                 text=f":mag: I found no links in that. {USAGE}")
             return
-        ack()
-        try:
-            start(client, command["channel_id"], "", articles, command.get("user_id"), top_level=True)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            log.warning("/brief: cannot post in %s: %s", command.get("channel_id"), error)
-            if error in {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}:
-                respond(response_type="ephemeral",
-                        text=":lock: I can't post in this channel. Invite me with `/invite @briefgen` and try again.")
-            else:
-                respond(response_type="ephemeral", text=f":warning: Slack refused my message ({error}).")
-
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
-        channel, ts = event["channel"], event["ts"]
-        if not seen.first_time(f"{channel}:{ts}"):
+        ahead = jobs.reserve()  # here, not on the intake thread, so the ack can say where it stands
+        if ahead is None:
+            log.info("/brief: busy (%d briefs running or queued)", jobs.pending)
+            ack(response_type="ephemeral", text=BUSY)
             return
+        channel, who = command["channel_id"], command.get("user_id")
+        if not jobs.intake(lambda: start_command(client, channel, articles, who, ahead, respond), reserved=True):
+            jobs.release()
+            ack(response_type="ephemeral", text=BUSY)
+            return
+        ack(response_type="ephemeral", text=_accepted_text(min(len(articles), config.max_links), ahead))
+
+    def start_mention(client: WebClient, event: dict[str, Any], bot_id: str | None, bot_user_id: str | None) -> None:
+        channel, ts = event["channel"], event["ts"]
         thread_ts = event.get("thread_ts") or ts
         if event.get("thread_ts"):
             messages = _thread_messages(client, channel, thread_ts)
-            articles = links_in_messages(messages, skip_bot_id=context.bot_id, skip_user_id=context.bot_user_id)
+            articles = links_in_messages(messages, skip_bot_id=bot_id, skip_user_id=bot_user_id)
         else:
             articles = links_in(event.get("text") or "")
         if not articles:
@@ -206,6 +244,15 @@ def create_bot(
         log.debug("mention in %s: %d links; text %d chars", channel, len(articles),
                   len(strip_mentions(event.get("text") or "")))
         start(client, channel, thread_ts, articles, event.get("user"), top_level=False)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+        channel, ts = event["channel"], event["ts"]
+        if not seen.first_time(f"{channel}:{ts}"):
+            return
+        bot_id, bot_user_id = context.bot_id, context.bot_user_id
+        if not jobs.intake(lambda: start_mention(client, event, bot_id, bot_user_id), reserved=False):
+            log.warning("mention in %s dropped: too many mentions waiting to be read", channel)
 
     @app.error
     def on_error(error: Exception, logger: logging.Logger) -> None:
@@ -233,11 +280,96 @@ def _thread_messages(client: WebClient, channel: str, thread_ts: str, pages: int
 # --- serving --------------------------------------------------------------------------
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+LISTEN_BACKLOG = 128
+"""Connections the kernel holds until the server accepts them (socketserver's default, 5,
+reset most of a burst of 30 ``/brief``)."""
+HTTP_WORKERS = 16
+"""Threads answering HTTP requests; each request only checks the signature, acks and enqueues."""
+HTTP_WAITING = 256
+"""Accepted connections waiting for a worker; beyond that a new one is answered 503 at once."""
+HTTP_READ_TIMEOUT = 10.0
+"""Seconds a client may stay silent mid-request before its connection is closed, so slow
+clients cannot hold the workers."""
+
+REFUSED_LINGER = 2.0
+"""Seconds a refused connection stays half-open after its 503: closing it at once, with the
+request still unread, makes the kernel reset it before the client reads the answer."""
+
+_BUSY_RESPONSE = (b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n")
+
+
+class _ThreadingWSGIServer(WSGIServer):
+    """A WSGI server with a deep listen backlog and a bounded pool of request threads.
+
+    The accepting thread only hands each connection to the pool, so the kernel's queue
+    drains as fast as connections arrive; at most ``workers`` requests run at once, at most
+    ``waiting`` more wait in memory, and one more than that is answered 503 instead of
+    piling up (a thread per connection, socketserver's way, has no such bound).
+    """
+
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, address: tuple[str, int], handler: type[WSGIRequestHandler], *,
+                 workers: int = HTTP_WORKERS, waiting: int = HTTP_WAITING) -> None:
+        super().__init__(address, handler)
+        self.workers, self.waiting = workers, waiting
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefgen-http")
+        self._places = threading.BoundedSemaphore(workers + waiting)
+        self._refused: deque[tuple[float, socket]] = deque()  # only the serving thread touches it
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._places.acquire(blocking=False):
+            log.warning("http: %d requests already in hand; answered a new one 503", self.workers + self.waiting)
+            self._refuse(request)
+            return
+        try:
+            self._pool.submit(self._handle, request, client_address)
+        except RuntimeError:  # the server is closing
+            self._places.release()
+            self.shutdown_request(request)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception as exc:  # noqa: BLE001 - one log line per failed request, not a traceback
+            self.handle_error_quietly(exc)
+        finally:
+            self.shutdown_request(request)
+            self._places.release()
+
+    def _refuse(self, request: socket) -> None:
+        try:
+            request.sendall(_BUSY_RESPONSE)  # a few bytes into a fresh socket's buffer: never blocks
+            request.shutdown(SHUT_WR)  # the answer, then end-of-stream; the close comes later
+        except OSError:
+            self.shutdown_request(request)
+            return
+        if len(self._refused) >= self.waiting + self.workers:  # a flood: stop lingering
+            self.close_request(self._refused.popleft()[1])
+        self._refused.append((time.monotonic() + REFUSED_LINGER, request))
+
+    def service_actions(self) -> None:  # serve_forever calls this between polls
+        now = time.monotonic()
+        while self._refused and self._refused[0][0] <= now:
+            self.close_request(self._refused.popleft()[1])
+
+    def handle_error_quietly(self, exc: Exception) -> None:
+        # socketserver's handle_error prints a traceback; a client that hung up or went
+        # silent (HTTP_READ_TIMEOUT) is routine here.
+        level = logging.DEBUG if isinstance(exc, (TimeoutError, ConnectionError)) else logging.WARNING
+        log.log(level, "http: request failed: %s: %s", type(exc).__name__, exc)
+
+    def server_close(self) -> None:
+        super().server_close()
+        while self._refused:
+            self.close_request(self._refused.popleft()[1])
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = HTTP_READ_TIMEOUT
+
     def log_message(self, format: str, *args: Any) -> None:  # one debug line, no query strings
         log.debug("http %s", re.sub(r"\?\S*", "", format % args))
 
@@ -257,10 +389,14 @@ def wsgi_app(app: App, path: str = DEFAULT_PATH) -> Callable[..., Iterable[bytes
     return application
 
 
-def make_http_server(app: App, host: str, port: int, path: str = DEFAULT_PATH) -> WSGIServer:
-    """A threaded HTTP server for ``app`` (call ``serve_forever()``; ``port=0`` picks a free one)."""
-    return make_server(host, port, wsgi_app(app, path), server_class=_ThreadingWSGIServer,
-                       handler_class=_QuietHandler)
+def make_http_server(app: App, host: str, port: int, path: str = DEFAULT_PATH, *,
+                     workers: int = HTTP_WORKERS, waiting: int = HTTP_WAITING) -> WSGIServer:
+    """An HTTP server for ``app`` (call ``serve_forever()``; ``port=0`` picks a free one):
+    listen backlog :data:`LISTEN_BACKLOG`, ``workers`` request threads, a 503 once
+    ``waiting`` more connections wait for one, :data:`HTTP_READ_TIMEOUT` for silent clients."""
+    server = _ThreadingWSGIServer((host, port), _QuietHandler, workers=workers, waiting=waiting)
+    server.set_app(wsgi_app(app, path))
+    return server
 
 
 # --- command line -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The bot's own settings: Slack credentials and how many briefs run at once.
+"""The bot's own settings: Slack credentials, how many briefs run at once and for how long.
 
 Read once, at start-up, from arguments then the environment (the model's
 settings are briefgen's usual :class:`~briefgen.config.Settings`). A missing
@@ -21,6 +21,9 @@ DEFAULT_MAX_QUEUE = 20
 """Briefs waiting beyond the running ones before the bot answers "busy"."""
 DEFAULT_MAX_LINKS = 12
 """Links briefed from one request; a thread with more uses its first ones."""
+DEFAULT_JOB_TIMEOUT = 900.0
+"""Seconds one brief may take, once it starts, before the bot stops it and says so in the thread
+(a long local-model brief takes minutes; nobody waits in Slack for a quarter of an hour)."""
 DEFAULT_PATH = "/slack/events"
 
 Mode = Literal["socket", "http"]
@@ -61,6 +64,21 @@ def _positive_int(env: Mapping[str, str], name: str, given: int | None, default:
     return number
 
 
+def _positive_seconds(env: Mapping[str, str], name: str, given: float | None, default: float) -> float:
+    value: float | str = given if given is not None else (env.get(name) or default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SlackConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise SlackConfigError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _api_url(value: str | None) -> str | None:
     if not value:
         return None
@@ -81,14 +99,18 @@ class BotConfig:
     max_queue: int = DEFAULT_MAX_QUEUE
     max_links: int = DEFAULT_MAX_LINKS
     allow_private_urls: bool = False
-    """Fetch links to loopback/private/link-local hosts (only for a bot briefing an intranet)."""
+    """Fetch links to loopback/private/link-local hosts (only for a bot briefing an intranet);
+    passed on to the library's ``Settings.allow_private_urls``, so redirects may go there too."""
+    job_timeout: float = DEFAULT_JOB_TIMEOUT
+    """Seconds one brief may run before it is stopped and its worker freed."""
     api_url: str | None = None
     """Slack Web API base URL; None is slack.com (GovSlack: https://slack-gov.com/api/)."""
 
     def __repr__(self) -> str:  # never print credentials, even by accident
         return (
             f"BotConfig(mode={self.mode!r}, concurrency={self.concurrency}, "
-            f"max_queue={self.max_queue}, max_links={self.max_links}, tokens=<hidden>)"
+            f"max_queue={self.max_queue}, max_links={self.max_links}, job_timeout={self.job_timeout:g}, "
+            "tokens=<hidden>)"
         )
 
     @classmethod
@@ -100,6 +122,7 @@ class BotConfig:
         concurrency: int | None = None,
         max_queue: int | None = None,
         max_links: int | None = None,
+        job_timeout: float | None = None,
     ) -> BotConfig:
         """Arguments first, then the environment (``SLACK_*``, ``BRIEFGEN_SLACK_*``), then defaults."""
         env = os.environ if env is None else env
@@ -118,6 +141,9 @@ class BotConfig:
             concurrency=_positive_int(env, "BRIEFGEN_SLACK_CONCURRENCY", concurrency, DEFAULT_CONCURRENCY),
             max_queue=_positive_int(env, "BRIEFGEN_SLACK_MAX_QUEUE", max_queue, DEFAULT_MAX_QUEUE),
             max_links=_positive_int(env, "BRIEFGEN_SLACK_MAX_LINKS", max_links, DEFAULT_MAX_LINKS),
-            allow_private_urls=(env.get("BRIEFGEN_SLACK_ALLOW_PRIVATE_URLS") or "").lower() in {"1", "true", "yes"},
+            # Either switch: the library's own BRIEFGEN_ALLOW_PRIVATE_URLS means the operator wants
+            # intranet pages, and the bot refusing them up front would contradict it.
+            allow_private_urls=_flag(env, "BRIEFGEN_SLACK_ALLOW_PRIVATE_URLS") or _flag(env, "BRIEFGEN_ALLOW_PRIVATE_URLS"),
+            job_timeout=_positive_seconds(env, "BRIEFGEN_SLACK_JOB_TIMEOUT", job_timeout, DEFAULT_JOB_TIMEOUT),
             api_url=_api_url(env.get("BRIEFGEN_SLACK_API_URL")),
         )
