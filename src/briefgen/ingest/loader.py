@@ -6,27 +6,29 @@ which input failed and why, so a batch can report one bad file and carry on.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Union
 from urllib.parse import urlparse
 
-import httpx
-
 from briefgen.errors import (
     ArticleNotFoundError,
     BinaryInputError,
     EmptyArticleError,
     ExtractionError,
-    FetchError,
     UnsupportedFormatError,
 )
 from briefgen.ingest.clean import clean_text
 from briefgen.ingest.dates import find_published_date
+from briefgen.ingest.frontmatter import outlet_from_url, split_front_matter
+from briefgen.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, fetch_page
 from briefgen.ingest.metadata import guess_outlet
+from briefgen.ingest.scripts import guess_language
 from briefgen.ingest.segment import split_sentences
 from briefgen.models import Article
 
@@ -51,16 +53,27 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<article|<div|
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """Limits for loading; the defaults live in :class:`briefgen.config.Settings`."""
+    """Limits for loading; the defaults live in :class:`briefgen.config.Settings`.
+
+    ``fetch_timeout`` bounds a whole page fetch (redirects and body included);
+    ``allow_private_urls`` lifts the fetch policy's refusal of loopback, private
+    and link-local hosts (see :mod:`briefgen.ingest.fetch`).
+    """
 
     fetch_timeout: float = 20.0
     max_fetch_bytes: int = 5_000_000
     max_article_chars: int = 20_000
-    user_agent: str = "briefgen (+https://example.invalid/briefgen)"
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_urls: bool = False
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 
 def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://")) and " " not in value.strip()
+    """``scheme://...`` in one word. Any scheme, so that ``file://`` or ``gopher://`` reach
+    :func:`load_url` and are refused by name instead of being read as a line of text."""
+    return bool(_SCHEME.match(value.strip()))
 
 
 def _exists(path: Path) -> bool:
@@ -120,6 +133,9 @@ def decode_bytes(data: bytes, *, source: str) -> str:
     """Decode file or HTTP bytes as text, refusing binaries with a specific message."""
     if not data.strip():
         raise EmptyArticleError("is empty", source=source)
+    bom_text = _decode_bom(data, source=source)
+    if bom_text is not None:
+        return bom_text
     for magic, what in _MAGIC:
         if data.startswith(magic):
             kind = UnsupportedFormatError if magic == b"%PDF" else BinaryInputError
@@ -148,33 +164,73 @@ def decode_bytes(data: bytes, *, source: str) -> str:
     return data.decode("latin-1")
 
 
-def load_url(url: str, *, options: LoadOptions | None = None, article_id: str | None = None) -> Article:
-    """Fetch a page (with a timeout and a size cap) and extract its main text."""
+# Byte-order marks of the UTF-16/32 encodings (UTF-8's is handled by "utf-8-sig").
+# Checked before the NUL-byte test: UTF-16 text is half NUL bytes. UTF-32 LE
+# must come before UTF-16 LE, whose mark is its prefix.
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 (little-endian)"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 (big-endian)"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 (little-endian)"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 (big-endian)"),
+)
+
+
+# Control, unassigned, private-use and surrogate code points: rare in text, common in decoded noise.
+_NOT_TEXT = frozenset({"Cc", "Cn", "Co", "Cs"})
+
+
+def _decode_bom(data: bytes, *, source: str) -> str | None:
+    """Text of a file that starts with a UTF-16/32 byte-order mark; None without one.
+
+    A binary that happens to start with ``FF FE`` decodes "successfully" into
+    random ideographs, so the decoded text must also look like text: few
+    control, unassigned or private-use characters.
+    """
+    for bom, codec, name in _BOMS:
+        if not data.startswith(bom):
+            continue
+        try:
+            text = data.decode(codec)  # these codecs read the mark, pick the byte order and drop it
+        except UnicodeDecodeError as exc:
+            raise BinaryInputError(
+                f"starts with a {name} byte-order mark but is not valid {name} "
+                f"({exc.reason} at byte {exc.start:,}); re-save it as UTF-8 text",
+                source=source,
+            ) from None
+        head = text[:4096]
+        junk = sum(1 for c in head if unicodedata.category(c) in _NOT_TEXT and c not in "\t\n\f\r")
+        if head and junk > len(head) * 0.05:
+            raise BinaryInputError(
+                f"starts with a {name} byte-order mark but {junk / len(head):.0%} of what follows is not "
+                "text (control, unassigned or private-use characters): it looks binary; re-save it as UTF-8 text",
+                source=source,
+            )
+        return text
+    return None
+
+
+def load_url(
+    url: str,
+    *,
+    options: LoadOptions | None = None,
+    article_id: str | None = None,
+    policy: FetchPolicy | None = None,
+) -> Article:
+    """Fetch a page under the fetch policy (public http(s) hosts only unless
+    ``options.allow_private_urls``; every redirect hop checked; one overall
+    ``fetch_timeout``; a size cap) and extract its main text.
+
+    ``policy`` replaces the policy built from ``options`` (tests, unusual resolvers).
+    """
     options = options or LoadOptions()
-    try:
-        with httpx.Client(
-            timeout=options.fetch_timeout,
-            follow_redirects=True,
-            headers={"User-Agent": options.user_agent},
-        ) as client, client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", source=url)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > options.max_fetch_bytes:
-                    raise FetchError(
-                        f"page is larger than {options.max_fetch_bytes:,} bytes; save the text and pass the file",
-                        source=url,
-                    )
-                chunks.append(chunk)
-            content_type = response.headers.get("content-type", "")
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out after {options.fetch_timeout:g}s", source=url) from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(f"could not fetch ({exc.__class__.__name__}: {exc})", source=url) from exc
-    data = b"".join(chunks)
+    page = fetch_page(
+        url,
+        policy=policy or FetchPolicy(allow_private=options.allow_private_urls),
+        timeout=options.fetch_timeout,
+        max_bytes=options.max_fetch_bytes,
+        user_agent=options.user_agent,
+    )
+    data, content_type = page.data, page.content_type
     if "pdf" in content_type:
         raise UnsupportedFormatError("is a PDF; save its text and pass the file", source=url)
     text = decode_bytes(data, source=url)
@@ -240,10 +296,23 @@ def from_text(
     options: LoadOptions | None = None,
     article_id: str | None = None,
 ) -> Article:
-    """Clean, date and segment raw article text."""
+    """Clean, date and segment raw article text.
+
+    Front-matter lines at the top (``url:``, ``source:``, ``title:``, ``date:``; see
+    :mod:`briefgen.ingest.frontmatter`) fill what the caller did not give and are not
+    article text.
+    """
     options = options or LoadOptions()
     if not raw.strip():
         raise EmptyArticleError("is empty", source=source)
+    meta, raw = split_front_matter(raw)
+    url = url or meta.url
+    title = title or meta.title
+    outlet = outlet or meta.outlet
+    published = published or meta.published
+    language = language or meta.language
+    if not raw.strip():
+        raise EmptyArticleError("has front-matter lines but no article text after them", source=source)
     cleaned = clean_text(raw, title=title)
     text = cleaned.text
     if not text.strip():
@@ -266,7 +335,7 @@ def from_text(
         id=ident,
         text=text,
         title=cleaned.title,
-        outlet=outlet or guess_outlet(raw),
+        outlet=outlet or guess_outlet(raw) or outlet_from_url(url),
         url=url,
         published=published or find_published_date(raw),
         language=lang,
@@ -287,20 +356,6 @@ def _cut_at_sentence(text: str, limit: int) -> int:
 
 
 def _guess_language(text: str) -> str:
-    """Two-letter code for pysbd; 'en' unless the text is clearly not Latin-script English."""
-    sample = text[:2000]
-    letters = [c for c in sample if c.isalpha()]
-    if not letters:
-        return "en"
-    ascii_share = sum(c.isascii() for c in letters) / len(letters)
-    if ascii_share > 0.9:
-        return "en"
-    scripts = {
-        "ru": sum("\u0400" <= c <= "\u04ff" for c in letters),
-        "ko": sum("\uac00" <= c <= "\ud7a3" for c in letters),
-        "ja": sum("\u3040" <= c <= "\u30ff" for c in letters),
-        "zh": sum("\u4e00" <= c <= "\u9fff" for c in letters),
-        "ar": sum("\u0600" <= c <= "\u06ff" for c in letters),
-    }
-    best = max(scripts, key=lambda k: scripts[k])
-    return best if scripts[best] > len(letters) * 0.3 else "en"
+    """Two-letter code for the segmenter, from the script that writes most of the text
+    ('en' for Latin script; see :func:`briefgen.ingest.scripts.guess_language`)."""
+    return guess_language(text)

@@ -8,12 +8,12 @@ they need a login, so they can never be fetched as articles.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
+
+from briefgen.ingest.fetch import FetchPolicy
 
 MIN_TEXT_CHARS = 200
 """Pasted text shorter than this is taken for a mistyped command, not an article."""
@@ -58,28 +58,19 @@ def links_in(text: str) -> list[str]:
     return _dedupe(url for _, url in sorted(found) if _usable(url))
 
 
-def is_private_url(url: str) -> bool:
-    """True when ``url``'s host is, or resolves to, a loopback, private or link-local address.
+def is_private_url(url: str, *, policy: FetchPolicy | None = None) -> bool:
+    """True when the fetch policy refuses ``url`` (a loopback, private, link-local or reserved
+    host, by name or by what it resolves to).
 
     The bot fetches what anyone in the workspace links, from inside your
     network: without this check ``/brief http://169.254.169.254/...`` or an
-    intranet page would be fetched and quoted into the channel. A host that
+    intranet page would be fetched and quoted into the channel. This is the
+    bot's fast, early refusal with a friendly reply; what guarantees it is the
+    loader, which applies the same policy (:mod:`briefgen.ingest.fetch`) to
+    every redirect hop and connects only to the address it checked. A host that
     does not resolve is left to the fetch, which reports it.
     """
-    host = (urlparse(url).hostname or "").strip("[]").lower()
-    if not host:
-        return True
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            return False
-        addresses = {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}
-    return any(not address.is_global for address in addresses)
+    return (policy or FetchPolicy()).refusal(url) is not None
 
 
 def strip_mentions(text: str) -> str:
