@@ -7,9 +7,11 @@ sent, and what is asserted is what the CLI does with inputs and results.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
+import os
 import sys
 import types
 from collections.abc import Iterator
@@ -213,8 +215,8 @@ def test_bad_date_is_a_usage_error(capsys) -> None:  # type: ignore[no-untyped-d
 
 
 def test_url_article_is_fetched_and_extracted(capsys, server) -> None:  # type: ignore[no-untyped-def]
-    with page_server() as site:
-        brief, _ = brief_json(capsys, server, f"{site}/article")
+    with page_server() as site:  # loopback stands in for a public site: opt in explicitly
+        brief, _ = brief_json(capsys, server, f"{site}/article", extra=("--allow-private-urls",))
     (source,) = brief.sources
     assert source.url == f"{site}/article"
     assert any("harbour bridge reopened" in c.quote for c in brief.citations())
@@ -231,7 +233,7 @@ def test_url_article_is_fetched_and_extracted(capsys, server) -> None:  # type: 
 )
 def test_bad_url_alone_fails_with_one_line(capsys, server, path: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with page_server() as site:
-        code, out, err = run(capsys, f"{site}{path}", *model_args(server))
+        code, out, err = run(capsys, f"{site}{path}", *model_args(server), "--allow-private-urls")
     assert code == 2
     assert out == ""
     assert message in err and "Traceback" not in err
@@ -241,7 +243,8 @@ def test_bad_url_alone_fails_with_one_line(capsys, server, path: str, message: s
 def test_unreachable_url_next_to_good_article_is_a_warning(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     good = write(tmp_path / "good.txt", ARTICLE)
     with page_server() as site:
-        brief, err = brief_json(capsys, server, str(good), f"{site}/missing", "http://127.0.0.1:1/story")
+        brief, err = brief_json(capsys, server, str(good), f"{site}/missing", "http://127.0.0.1:1/story",
+                                extra=("--allow-private-urls",))
     assert [s.id for s in brief.sources] == ["good"]
     assert "warning: skipped" in err and "HTTP 404" in err
     assert "127.0.0.1:1/story: could not fetch" in err
@@ -441,6 +444,101 @@ def test_invalid_setting_is_a_usage_error(capsys, tmp_path: Path) -> None:  # ty
     assert code == 2 and "max_points" in err
 
 
+def test_invalid_setting_is_one_line_naming_the_setting_its_source_and_what_is_expected(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    code, _, err = run(capsys, article, "--max-points", "0")
+    assert code == 2 and err == "briefgen: error: invalid setting max_points=0 (from argument): must be at least 1\n"
+    monkeypatch.setenv("BRIEFGEN_MAX_POINTS", "0")
+    code, _, err = run(capsys, article)
+    assert code == 2
+    assert err == "briefgen: error: invalid setting max_points=0 (from BRIEFGEN_MAX_POINTS): must be at least 1\n"
+    monkeypatch.delenv("BRIEFGEN_MAX_POINTS")
+    path = config_file(tmp_path, "max_points = 0\n")
+    code, _, err = run(capsys, article)
+    assert code == 2
+    assert err == f"briefgen: error: invalid setting max_points=0 (from config file {path}): must be at least 1\n"
+
+
+# --- writing the brief: -o and stdout -------------------------------------------------------
+
+
+def errors_only(err: str) -> list[str]:
+    """stderr without the brief's warnings (the crafted model's headline may draw one)."""
+    return [line for line in err.splitlines() if not line.startswith("warning:")]
+
+
+def disk_full_after_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every atomic write gets half its bytes out, then the disk is full."""
+    from briefgen import _files
+
+    real = _files._write_all
+
+    def full(fd: int, payload: bytes) -> None:
+        real(fd, payload[: len(payload) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_files, "_write_all", full)
+
+
+def test_disk_full_keeps_the_previous_output_file_and_says_so_in_one_line(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    target = tmp_path / "brief.md"
+    assert run(capsys, article, "-o", str(target), *model_args(server))[0] == 0
+    good = target.read_text(encoding="utf-8")
+    disk_full_after_half(monkeypatch)
+    code, out, err = run(capsys, article, "-o", str(target), "--language", "German", *model_args(server))
+    assert code == 1 and out == ""
+    assert errors_only(err) == [(f"briefgen: error: cannot write {target}: No space left on device; "
+                                "free some space and try again (the previous file is unchanged)")]
+    assert target.read_text(encoding="utf-8") == good  # not a truncated brief
+    assert not list(tmp_path.glob(".brief.md.*"))
+
+
+def test_output_through_a_symlink_keeps_the_link_and_the_file_mode(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    real = write(tmp_path / "real.md", "old brief\n")
+    real.chmod(0o640)
+    link = tmp_path / "brief.md"
+    link.symlink_to(real)
+    assert run(capsys, str(write(tmp_path / "a.txt", ARTICLE)), "-o", str(link), *model_args(server))[0] == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# ")
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_output_into_a_missing_folder_is_a_usage_error_before_any_model_call(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    before = len(server.requests)
+    target = tmp_path / "nope" / "brief.md"
+    code, _, err = run(capsys, article, "-o", str(target), *model_args(server))
+    assert code == 2 and len(server.requests) == before
+    assert err == (f"briefgen: error: --output {target}: the folder {target.parent} does not exist; "
+                   "create it or choose another path\n")
+    code, _, err = run(capsys, article, "-o", str(tmp_path), "-f", "md", *model_args(server))
+    assert code == 2 and "is a folder; give a file name" in err and len(server.requests) == before
+
+
+def test_disk_full_on_stdout_is_one_line(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    monkeypatch.setattr(sys, "stdout", FullDisk())
+    code = main([article, *model_args(server)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert errors_only(err) == [("briefgen: error: cannot write the brief to standard output: "
+                                "No space left on device; free some space and try again")]
+
+
+def test_an_os_error_naming_a_file_is_one_line_not_an_internal_error() -> None:
+    from briefgen.cli_common import report_error
+
+    stream = io.StringIO()
+    assert report_error(PermissionError(errno.EACCES, "Permission denied", "/srv/briefs/a.json"), stream=stream) == 1
+    assert stream.getvalue() == ("briefgen: error: /srv/briefs/a.json: Permission denied; "
+                                 "check the permissions or choose another path\n")
+
+
 # --- the brief cache ------------------------------------------------------------------------
 
 
@@ -516,6 +614,27 @@ def test_bad_config_file_is_one_line_exit_2(capsys, tmp_path: Path) -> None:  # 
     config_file(tmp_path, "model = \n")
     code, _, err = run(capsys, "models")
     assert code == 2 and "is not valid TOML" in err
+
+
+def test_config_list_for_a_string_setting_names_file_key_and_type(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = config_file(tmp_path, 'language = ["German"]\n')  # used to become the language '["German"]'
+    code, _, err = run(capsys, str(write(tmp_path / "a.txt", ARTICLE)))
+    assert code == 2
+    assert err == (f'briefgen: error: invalid setting language=["German"] (from config file {path}): '
+                   "must be a string, not a list\n")
+
+
+def test_price_from_config_file_and_environment_prices_the_brief(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    article = str(write(tmp_path / "a.txt", ARTICLE))
+    config_file(tmp_path, "price = [0.4, 1.6]\n")
+    brief, _ = brief_json(capsys, server, article)
+    usage = brief.usage
+    assert usage.cost_usd == pytest.approx((usage.prompt_tokens * 0.4 + usage.completion_tokens * 1.6) / 1e6, abs=1e-6)
+    monkeypatch.setenv("BRIEFGEN_PRICE", "2,8")  # the environment beats the file
+    brief, _ = brief_json(capsys, server, article)
+    usage = brief.usage
+    assert usage.cost_usd == pytest.approx((usage.prompt_tokens * 2 + usage.completion_tokens * 8) / 1e6, abs=1e-6)
+    assert doctor_report(capsys)["settings"]["price"] == {"value": [2.0, 8.0], "from": "environment (BRIEFGEN_PRICE)"}
 
 
 def test_explicit_config_must_exist(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -6,20 +6,27 @@ about the batch machinery — files, JSONL, resume after Ctrl-C or kill -9.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from briefgen import _files
 from briefgen.cli import main
 from briefgen.models import Brief
-from tests.cli_fixtures import CRAFTED_MODEL, crafted_server
+from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+from tests.cli_fixtures import CRAFTED_MODEL, crafted_answer, crafted_article_text, crafted_server
 from tests.conftest import ROOT
 from tests.test_cli import hermetic_env  # noqa: F401 - the same hermetic environment
 
@@ -94,6 +101,8 @@ def test_failed_story_is_recorded_exit_1_and_retried_next_run(capsys, server, tm
     assert "✗ bad: nothing to summarise" in err and "✓ good" in err
     failed = [r for r in records(out) if not r["ok"]]
     assert failed[0]["story"] == "bad" and failed[0]["error_type"] == "NoArticlesError"
+    assert failed[0]["status"] == "failed"
+    assert [r["status"] for r in records(out) if r["ok"]] == ["ok"]
     (stories / "bad" / "empty.txt").write_text(SENTENCES.format(name="bad", n=3), encoding="utf-8")
     before = len(server.requests)
     assert main(args(server, stories, out)) == 0
@@ -204,3 +213,217 @@ def test_interrupted_batch_resumes_and_loses_nothing(capsys, tmp_path: Path, sig
     final = [r for r in records_lenient(out) if r["ok"]]
     assert sorted(r["story"] for r in final) == names
     assert all((out / f"{n}.md").exists() for n in names)
+
+
+# --- status: ok, partial, failed ---------------------------------------------------------------
+
+
+def unusable_for(marker: str):  # type: ignore[no-untyped-def]
+    """Crafted answers, but an unusable one (arguments that are not JSON) for articles containing ``marker``."""
+
+    def answer(request: dict[str, Any]) -> CraftedReply:
+        if marker in crafted_article_text(request):
+            return CraftedReply(body=tool_call_completion("not json at all", name="Extraction"))
+        return crafted_answer(request)
+
+    return answer
+
+
+def test_partial_brief_is_recorded_partial_exits_1_and_is_retried_next_run(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["steady", "flaky"])
+    out = tmp_path / "out"
+    with FakeOpenAIServer(fallback=unusable_for("flaky city"), model_id=CRAFTED_MODEL) as fake:
+        assert main(args(fake, stories, out)) == 1  # one article of "flaky" got no usable answer
+    err = capsys.readouterr().err
+    assert "flaky: " in err and "partial" in err and "retried next run" in err
+    by_story = {r["story"]: r for r in records(out)}
+    assert by_story["steady"]["status"] == "ok" and by_story["steady"]["ok"] is True
+    partial = by_story["flaky"]
+    assert partial["status"] == "partial" and partial["ok"] is False
+    brief = Brief.model_validate(partial["brief"])
+    assert not brief.complete and [f.stage for f in brief.failures] == ["extract"]
+    assert (out / "flaky.md").exists()  # written, ...
+    with crafted_server() as healthy:  # ... and retried next run, while the complete story is not redone
+        assert main(args(healthy, stories, out)) == 0
+        assert len(healthy.requests) == 3  # 2 extractions + 1 synthesis, all for "flaky"
+    assert "1 of 2 stories already briefed" in capsys.readouterr().err
+    assert records(out)[-1]["story"] == "flaky" and records(out)[-1]["status"] == "ok"
+    assert Brief.model_validate_json((out / "flaky.json").read_text(encoding="utf-8")).complete
+
+
+# --- output names -------------------------------------------------------------------------------
+
+
+def test_folders_with_one_safe_name_get_distinct_files_and_keep_their_names(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    names = ["a b", "a_b", "a:b"]  # all three used to write a_b.json: two briefs silently lost
+    stories = make_stories(tmp_path / "stories", names)
+    out = tmp_path / "out"
+    assert main(args(server, stories, out)) == 0
+    files = {r["story"]: r["file"] for r in records(out)}
+    assert sorted(files) == sorted(names)  # records keep the real folder names
+    assert files["a_b"] == "a_b"  # an already safe name is kept as it is
+    assert files["a b"] == "a_b-" + hashlib.sha256(b"a b").hexdigest()[:8]
+    assert len(set(files.values())) == 3 and len(list(out.glob("*.json"))) == 3
+    for name, stem in files.items():
+        assert f"The {name} committee" in (out / f"{stem}.json").read_text(encoding="utf-8")
+        assert (out / f"{stem}.md").exists()
+    before = len(server.requests)
+    assert main(args(server, stories, out)) == 0  # the names are the same on the next run: all resumed
+    assert len(server.requests) == before and "nothing to do" in capsys.readouterr().err
+
+
+def test_batch_of_the_current_folder_writes_beside_it(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha"])
+    monkeypatch.chdir(stories)
+    assert main(["batch", ".", "--base-url", server.base_url, "--model", CRAFTED_MODEL]) == 0
+    assert (tmp_path / "stories-briefs" / "alpha.json").exists()
+
+
+def test_out_inside_the_input_folder_is_not_briefed_as_a_story(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha", "beta"])
+    out = stories / "briefs"
+    assert main(args(server, stories, out)) == 0
+    capsys.readouterr()
+    before = len(server.requests)
+    assert main(args(server, stories, out)) == 0
+    err = capsys.readouterr().err
+    assert "is the --out folder, not a story; skipped" in err and "nothing to do" in err
+    assert len(server.requests) == before
+    assert sorted(r["story"] for r in records(out)) == ["alpha", "beta"]
+    # deeper inside a story, its briefs are not read back in as that story's articles
+    nested = stories / "alpha" / "out"
+    assert main(args(server, stories, nested)) == 0
+    assert main(args(server, stories, nested, "--force")) == 0
+    assert len(Brief.model_validate_json((nested / "alpha.json").read_text(encoding="utf-8")).sources) == 2
+
+
+# --- one batch per --out -----------------------------------------------------------------------
+
+
+def _wait_for_lock_holder(out: Path, proc: subprocess.Popen, timeout: float = 30.0) -> None:  # type: ignore[type-arg]
+    lock = out / ".briefgen.lock"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock.exists() and f'"pid": {proc.pid},' in lock.read_text(encoding="utf-8"):
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the first batch never took the lock")
+
+
+def test_second_batch_on_the_same_out_exits_at_once_naming_the_first(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    names = [f"story{i}" for i in range(4)]
+    stories = make_stories(tmp_path / "stories", names)
+    out = tmp_path / "out"
+    with crafted_server(latency_s=0.2) as slow:
+        first = _spawn(slow, stories, out)
+        _wait_for_lock_holder(out, first)
+        started = time.monotonic()
+        code = main(args(slow, stories, out))
+        err = capsys.readouterr().err
+        assert code == 1 and time.monotonic() - started < 10
+        assert err.strip().splitlines() == [err.strip()]  # one line
+        assert f"is in use by another briefgen batch (pid {first.pid} on {socket.gethostname()}, started " in err
+        assert "another --out" in err and "internal error" not in err
+        _, first_err = first.communicate(timeout=60)
+        assert first.returncode == 0, first_err
+    assert sorted(r["story"] for r in records(out)) == names  # each story briefed once, not twice
+
+
+def test_lock_file_of_a_dead_run_is_taken_over(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".briefgen.lock").write_text('{"pid": 999999, "host": "gone", "started": "yesterday"}\n', encoding="utf-8")
+    (out / ".alpha.json.999999.0123abcd.tmp").write_text("half a brief", encoding="utf-8")  # left by a kill -9
+    assert main(args(server, stories, out)) == 0
+    assert not list(out.glob("*.tmp")) and (out / "alpha.json").exists()
+
+
+def test_concurrent_writers_of_one_file_never_share_a_temp_name(tmp_path: Path) -> None:
+    target = tmp_path / "brief.json"
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(40):
+                _files.write_atomic(target, f"writer {n} write {i}\n", fsync=False)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert target.read_text(encoding="utf-8").endswith("write 39\n")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+# --- bad records and full disks ----------------------------------------------------------------
+
+
+def test_bad_records_in_briefs_jsonl_are_warnings_and_never_block_the_batch(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha", "beta"])
+    out = tmp_path / "out"
+    assert main(args(server, stories, out)) == 0
+    with (out / "briefs.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"story": 3, "ok": True, "brief": "x"}) + "\n")  # line 3: wrong shape
+        f.write(json.dumps({"story": "alpha", "ok": True, "brief": {"headline": 1}}) + "\n")  # line 4: not a Brief
+        f.write("[1, 2]\n")  # line 5: not a record at all
+    capsys.readouterr()
+    before = len(server.requests)
+    assert main(args(server, stories, out)) == 0
+    err = capsys.readouterr().err
+    assert "line 3: no story name" in err
+    assert "line 4: the brief of story 'alpha' is not a valid brief" in err and "briefed again" in err
+    assert "line 5: not a record" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert len(server.requests) - before == 3  # alpha redone (2 extractions + 1 synthesis), beta kept
+    before = len(server.requests)
+    assert main(args(server, stories, out)) == 0  # alpha's new record stands; the bad lines only warn
+    assert len(server.requests) == before
+
+
+def disk_full_after_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every atomic write gets half its bytes out, then the disk is full."""
+    real = _files._write_all
+
+    def full(fd: int, payload: bytes) -> None:
+        real(fd, payload[: len(payload) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_files, "_write_all", full)
+
+
+def test_disk_full_stops_the_batch_with_one_line_and_keeps_the_previous_brief(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha"])
+    out = tmp_path / "out"
+    assert main(args(server, stories, out)) == 0
+    good = (out / "alpha.json").read_text(encoding="utf-8")
+    capsys.readouterr()
+    real = _files._write_all
+    disk_full_after_half(monkeypatch)
+    code = main(args(server, stories, out, "--force"))
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"briefgen: error: cannot write {out / 'alpha.json'}: No space left on device; "
+                          "free some space and try again (the previous file is unchanged)")
+    assert "re-run the same command to resume" in err and "internal error" not in err
+    assert (out / "alpha.json").read_text(encoding="utf-8") == good
+    assert not list(out.glob(".*.tmp"))
+    monkeypatch.setattr(_files, "_write_all", real)  # space freed: the same command resumes
+    assert main(args(server, stories, out, "--force")) == 0
+
+
+def test_unusable_out_is_one_line_not_an_internal_error(capsys, server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stories = make_stories(tmp_path / "stories", ["alpha"])
+    out = tmp_path / "out"
+    out.write_text("a file where the folder should be", encoding="utf-8")
+    assert main(args(server, stories, out)) == 1
+    assert capsys.readouterr().err == (f"briefgen: error: cannot create the output folder {out}: File exists; "
+                                       "a file already has that name; choose another path\n")
+    assert main(args(server, stories, stories)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"briefgen: error: --out {stories}: is DIR itself; choose another folder") and err.count("\n") == 1

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from briefgen import __version__
+from briefgen._files import describe_os_error, write_atomic
 from briefgen.cli_cache import cache_folder, cache_key, lookup, store
 from briefgen.cli_common import (
     CONFIG_HELP,
@@ -29,6 +30,7 @@ from briefgen.cli_common import (
     EXIT_REJECTED,
     EXIT_USAGE,
     Context,
+    add_fetch_options,
     add_model_options,
     add_output_options,
     escape,
@@ -38,7 +40,7 @@ from briefgen.cli_common import (
 )
 from briefgen.cli_inputs import UsageError, expand_inputs
 from briefgen.config import Provider
-from briefgen.errors import BriefgenError, EmptyArticleError
+from briefgen.errors import BriefgenError, EmptyArticleError, OutputError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
 
@@ -102,8 +104,10 @@ def brief_parser() -> argparse.ArgumentParser:
                      help="ask the model even if these articles were briefed with the same model and settings "
                           "(the cached brief is replaced)")
     out.add_argument("--strict", action="store_true",
-                     help="exit 3 if verification rejected any claim the model made")
+                     help="exit 3 if verification rejected any claim the model made, or the model gave "
+                          "nothing usable for some article (a partial brief)")
     add_model_options(parser)
+    add_fetch_options(parser)
     add_output_options(parser)
     return parser
 
@@ -181,6 +185,8 @@ def run_brief(argv: list[str]) -> int:
         if fmt is None:
             raise UsageError(f"--output {args.output}: cannot tell the format from the suffix; add -f md|json|html|slack")
     fmt = fmt or "md"
+    if args.output:
+        _check_output_path(Path(args.output).expanduser())
     ctx = make_context(args)
     try:
         brief = make_brief(args, ctx)
@@ -192,7 +198,8 @@ def run_brief(argv: list[str]) -> int:
         ctx.warn(warning)
     text = render(brief, fmt)
     if args.output:
-        Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        # Atomic: a full disk or a kill leaves the previous file as it was, never a truncated brief.
+        write_atomic(Path(args.output).expanduser(), text if text.endswith("\n") else text + "\n")
         ctx.note(f"wrote {args.output}")
     else:
         print_result(ctx, text, fmt)
@@ -200,10 +207,26 @@ def run_brief(argv: list[str]) -> int:
         print_usage_table(ctx, brief)
     elif not ctx.quiet and ctx.err.is_terminal and not (fmt == "md" and ctx.out.is_terminal and not args.output):
         ctx.err.print(f"[dim]{summary_line(brief)}[/]")  # the rendered brief already ends with it
-    if args.strict and brief.rejected:
-        ctx.note(f"briefgen: --strict: {len(brief.rejected)} claim(s) failed citation verification (exit 3)")
+    failed = [f.article_id or "headline" for f in brief.failures]
+    if failed:  # the brief is printed, but a reader must know what it leaves out
+        ctx.warn(f"partial brief: the model gave nothing usable for {len(failed)} of {len(brief.sources)} "
+                 f"article(s) ({', '.join(failed)}); see the warnings above")
+    if args.strict and (brief.rejected or brief.failures):
+        what = [f"{len(brief.rejected)} claim(s) failed citation verification"] if brief.rejected else []
+        what += [f"{len(brief.failures)} model call(s) gave nothing usable"] if brief.failures else []
+        ctx.note(f"briefgen: --strict: {' and '.join(what)} (exit 3)")
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def _check_output_path(path: Path) -> None:
+    """Refuse an ``-o`` that cannot be written before any model call is spent on the brief."""
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"--output {path}: is a folder; give a file name such as {path / 'brief.md'}")
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise UsageError(f"--output {path}: the folder {folder} {what}; create it or choose another path")
 
 
 def _no_articles(parser: argparse.ArgumentParser) -> int:
@@ -224,6 +247,7 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
         fetch_timeout=settings.fetch_timeout,
         max_fetch_bytes=settings.max_fetch_bytes,
         max_article_chars=settings.max_article_chars,
+        allow_private_urls=settings.allow_private_urls,
     )
     inputs = expand_inputs(args.articles, title=args.title, published=args.date, options=options)
     with Progress(ctx) as progress:
@@ -245,7 +269,7 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
                          "articles, model and settings (--no-cache asks the model again)[/]")
         if brief is None:
             brief = summarize(articles, settings=settings, progress=progress.event)
-            if provider is not None:
+            if provider is not None and not brief.failures:  # a partial brief is not reused: re-running retries it
                 store(folder, key, brief)
     extra = [w for w in load_warnings if w not in brief.warnings]
     if extra:
@@ -341,8 +365,24 @@ def print_result(ctx: Context, text: str, fmt: str) -> None:
         if footer:
             ctx.out.print(escape(footer.replace("</sub>", "").strip()), style="dim")
         return
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # `| head`: handled quietly in main()
+    except OSError as exc:  # `> file` on a full disk
+        _stdout_to_devnull()  # so the interpreter's final flush does not fail again with a traceback
+        raise OutputError(f"cannot write the brief to standard output: {describe_os_error(exc)}") from exc
+
+
+def _stdout_to_devnull() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor behind stdout (tests, embedding)
+        pass
 
 
 def summary_line(brief: Brief) -> str:
@@ -372,7 +412,7 @@ def print_usage_table(ctx: Context, brief: Brief) -> None:
 def exit_code_for(brief: Brief | BriefgenError, strict: bool) -> int:
     if isinstance(brief, BriefgenError):
         return EXIT_FAILED
-    return EXIT_REJECTED if strict and brief.rejected else EXIT_OK
+    return EXIT_REJECTED if strict and (brief.rejected or brief.failures) else EXIT_OK
 
 
 if __name__ == "__main__":

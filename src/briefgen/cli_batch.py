@@ -1,28 +1,49 @@
 """``briefgen batch DIR --out OUT``: one brief per subfolder, concurrently, resumable.
 
-Results are written the moment each brief finishes: ``OUT/<story>.json`` (the
-full brief, readable by ``briefgen verify``), ``OUT/<story>.<format>`` when
+Results are written the moment each brief finishes: ``OUT/<name>.json`` (the
+full brief, readable by ``briefgen verify``), ``OUT/<name>.<format>`` when
 another format is asked for, and one line appended to ``OUT/briefs.jsonl``.
 Files are written to a temporary name and renamed, and the JSONL line is
 flushed and fsync'd, so Ctrl-C or a kill loses at most the briefs still in
-flight. A re-run with the same ``--out`` reads ``briefs.jsonl`` and skips
-every story already briefed (``--force`` redoes them; failed stories are
-always retried).
+flight.
+
+Each record has a ``status``: ``ok`` (every article was briefed), ``partial``
+(the brief is written, but the model gave nothing usable for some article
+after every retry) or ``failed`` (no brief). A re-run with the same ``--out``
+skips the ``ok`` stories and retries the others (``--force`` redoes all).
+
+``<name>`` is the story folder's name made safe for a file name; when that
+changes the name, or two folders would get the same one, a short hash of the
+real folder name is appended (``a b`` → ``a_b-1f3c2e9a``), so no brief
+overwrites another and the name is the same on every run. Records keep the
+real folder name in ``story`` and the file name in ``file``.
+
+One batch at a time per ``--out``: ``OUT/.briefgen.lock`` is held (``flock``)
+for the whole run, so a second run on the same folder exits at once naming
+the first one's pid, host and start time. The lock dies with its process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import hashlib
 import json
 import os
 import re
+import socket
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from pydantic import ValidationError
+
+from briefgen._files import describe_os_error, remove_stale_temps, write_atomic
 from briefgen.cli_common import (
     CONFIG_HELP,
     EXIT_CODES_HELP,
@@ -31,18 +52,23 @@ from briefgen.cli_common import (
     EXIT_OK,
     EXIT_REJECTED,
     Context,
+    add_fetch_options,
     add_model_options,
     add_output_options,
     escape,
     make_context,
 )
 from briefgen.cli_inputs import ARTICLE_SUFFIXES, UsageError, folder_articles
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, OutputError, OutputLockedError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
 
 JSONL_NAME = "briefs.jsonl"
+LOCK_NAME = ".briefgen.lock"
 EXTENSIONS = {"md": "md", "json": "json", "html": "html", "slack": "slack.json"}
+STATUSES = ("ok", "partial", "failed")
+MAX_STEM = 100
+"""Longest file-name stem taken from a folder name (the hash and the longest suffix still fit in 255)."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -50,10 +76,18 @@ def parser() -> argparse.ArgumentParser:
         prog="briefgen batch",
         description="One brief per subfolder of DIR (each subfolder is one story), made concurrently\n"
                     "and written as each finishes. Re-run the same command to resume after Ctrl-C\n"
-                    "or a crash: stories already in OUT/briefs.jsonl are skipped.",
-        epilog="output in OUT:\n  briefs.jsonl       one line per story: {\"story\", \"ok\", \"brief\" | \"error\"}\n"
-               "  STORY.json         the full brief (for `briefgen verify`)\n"
-               "  STORY.md|.html|... the brief in --format (default md)\n\n" + CONFIG_HELP + "\n" + EXIT_CODES_HELP,
+                    "or a crash: stories already briefed in OUT/briefs.jsonl are skipped, partial\n"
+                    "and failed ones are retried. One batch at a time per OUT.",
+        epilog="output in OUT:\n"
+               "  briefs.jsonl       one line per story: {\"story\", \"file\", \"status\", \"ok\", \"brief\" | \"error\"}\n"
+               "                     status: ok | partial (some article got no usable answer; retried\n"
+               "                     next run) | failed (no brief; retried next run)\n"
+               "  NAME.json          the full brief (for `briefgen verify`); NAME is the folder's name,\n"
+               "                     plus a short hash when it had to be changed to be a safe file name\n"
+               "  NAME.md|.html|...  the brief in --format (default md)\n\n"
+               + CONFIG_HELP + "\n" + EXIT_CODES_HELP
+               + "batch exits 1 when any story failed or is partial (every other brief is still written;\n"
+                 "re-run the same command to retry those)\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("dir", metavar="DIR", help="folder whose subfolders are stories")
@@ -63,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="redo stories already briefed in OUT")
     p.add_argument("--strict", action="store_true", help="exit 3 if any brief had claims rejected by verification")
     add_model_options(p)
+    add_fetch_options(p)
     add_output_options(p)
     return p
 
@@ -70,59 +105,261 @@ def parser() -> argparse.ArgumentParser:
 @dataclass
 class Story:
     name: str
+    """The real folder name (what records are keyed by)."""
+    file: str
+    """The file-name stem of its outputs in OUT, unique among the stories."""
     folder: Path
     files: list[Path]
 
 
 def safe_name(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "story"
+    return re.sub(r"[^\w.-]+", "_", name).strip("._")[:MAX_STEM].rstrip("._") or "story"
 
 
-def find_stories(root: Path) -> list[Story]:
+def _short_hash(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def output_stems(names: list[str]) -> dict[str, str]:
+    """A file-name stem per folder name, unique (case-insensitively) and the same on every run.
+
+    A name that is already safe is kept (so adding a folder never renames another's
+    files); one that had to change, or that collides with another ignoring case,
+    gets ``-<8 hex of sha256(name)>`` appended.
+    """
+    stems = {n: (s if (s := safe_name(n)) == n else f"{s}-{_short_hash(n)}") for n in names}
+    # Safe names that still collide: "Alpha" and "alpha" on a case-insensitive disk, or a
+    # folder literally named like another's hashed stem. Hash those too.
+    counts = Counter(s.casefold() for s in stems.values())
+    for n, s in stems.items():
+        if s == n and counts[s.casefold()] > 1:
+            stems[n] = f"{s}-{_short_hash(n)}"
+    return stems
+
+
+def default_out(root: Path) -> Path:
+    """``DIR-briefs`` next to DIR (``batch .`` too: the folder's real name is used)."""
+    real = Path(os.path.realpath(root))
+    return real.with_name(real.name + "-briefs") if real.name else real / "briefs"
+
+
+def find_stories(root: Path, out: Path, ctx: Context) -> list[Story]:
+    """Every subfolder of ``root`` but hidden ones and the output folder itself."""
     if not root.is_dir():
         raise UsageError(f"{root}: no such folder; batch takes a folder whose subfolders are stories")
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    out_real = Path(os.path.realpath(out))  # realpath: a symlink loop is just a path, never an error
+    if out_real == Path(os.path.realpath(root)):
+        raise UsageError(f"--out {out}: is DIR itself; choose another folder (default: {default_out(root)})")
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot list the folder: {describe_os_error(exc)}") from exc
+    folders = []
+    for path in entries:
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        if Path(os.path.realpath(path)) == out_real:
+            ctx.note(f"[dim]note: {escape(str(path))} is the --out folder, not a story; skipped[/]")
+            continue
+        folders.append(path)
     if not folders:
         raise UsageError(f"{root}: has no subfolders; each subfolder is one story "
                          f"(for one brief of these files run: briefgen {root})")
-    return [Story(safe_name(f.name), f, folder_articles(f)) for f in folders]
+    stems = output_stems([f.name for f in folders])
+    stories = []
+    for folder in folders:
+        # An --out nested deeper inside a story must not feed its own briefs back in as articles.
+        files = [p for p in folder_articles(folder) if not Path(os.path.realpath(p)).is_relative_to(out_real)]
+        stories.append(Story(folder.name, stems[folder.name], folder, files))
+    return stories
 
 
-def read_done(jsonl: Path) -> dict[str, dict[str, Any]]:
-    """Successful records already in OUT/briefs.jsonl, by story (a torn last line is ignored)."""
-    done: dict[str, dict[str, Any]] = {}
+# --- OUT/briefs.jsonl ---------------------------------------------------------------
+
+
+@dataclass
+class Done:
+    """A story whose latest record says ``ok``, with its validated brief."""
+
+    record: dict[str, Any]
+    brief: Brief
+
+
+def read_done(jsonl: Path, ctx: Context | None = None) -> dict[str, Done]:
+    """The stories whose latest record in ``briefs.jsonl`` is ``ok``.
+
+    The last record of a story wins, so a story that was ``ok`` and later
+    failed under ``--force`` is retried. A line that is not JSON (a kill
+    mid-write) or not a valid record (edited by hand, another tool) is
+    reported as a warning naming its line number and skipped: that story is
+    briefed again, and the batch goes on.
+    """
+    done: dict[str, Done] = {}
     if not jsonl.exists():
         return done
-    for line in jsonl.read_text(encoding="utf-8", errors="replace").splitlines():
+    try:
+        text = jsonl.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise OutputError(f"cannot read {jsonl}: {describe_os_error(exc)}") from exc
+    torn: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            continue  # a line cut off by a kill mid-write
-        if isinstance(record, dict) and record.get("ok") and "story" in record and "brief" in record:
-            done[record["story"]] = record
+            torn.append(number)
+            continue
+        story = record.get("story") if isinstance(record, dict) else None
+        problem = _record_problem(record)
+        if problem is not None:
+            if isinstance(story, str):
+                done.pop(story, None)
+                what = f"story {story!r} will be briefed again"
+            else:
+                what = "ignored"
+            _warn(ctx, f"{jsonl} line {number}: {problem}; {what}")
+            continue
+        story = record["story"]  # a non-empty string: checked above
+        status = _status(record)
+        if status != "ok":
+            done.pop(story, None)
+            continue
+        try:
+            brief = Brief.model_validate(record["brief"])
+        except ValidationError as exc:
+            done.pop(story, None)
+            _warn(ctx, f"{jsonl} line {number}: the brief of story {story!r} is not a valid brief "
+                       f"({_first_error(exc)}); it will be briefed again")
+            continue
+        done[story] = Done(record, brief)
+    if torn:
+        lines = ", ".join(map(str, torn[:5])) + (" ..." if len(torn) > 5 else "")
+        _warn(ctx, f"{jsonl}: line(s) {lines} are not JSON (cut off by a kill?) and were ignored; "
+                   "delete them to silence this")
     return done
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def _status(record: dict[str, Any]) -> str:
+    """``status``, or for records written before it existed, ``ok`` from the boolean."""
+    status = record.get("status")
+    if status is None:
+        return "ok" if record.get("ok") is True else "failed"
+    return str(status)
+
+
+def _record_problem(record: Any) -> str | None:
+    """Why a decoded line is not a usable record (None: it is)."""
+    if not isinstance(record, dict):
+        return f"not a record (a JSON {type(record).__name__}, expected an object)"
+    if not isinstance(record.get("story"), str) or not record["story"]:
+        return "no story name (\"story\" must be a non-empty string)"
+    status = record.get("status")
+    if status is not None and status not in STATUSES:
+        return f"unknown status {status!r} (expected one of {', '.join(STATUSES)})"
+    if "ok" in record and not isinstance(record["ok"], bool):
+        return "\"ok\" must be true or false"
+    if _status(record) == "ok" and not isinstance(record.get("brief"), dict):
+        return "an ok record without a brief object"
+    return None
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "brief"
+    return f"{where}: {error['msg']}"
+
+
+def _warn(ctx: Context | None, message: str) -> None:
+    if ctx is not None:
+        ctx.warn(message)
 
 
 def append_line(path: Path, record: dict[str, Any]) -> None:
     line = json.dumps(record, ensure_ascii=False, default=str)
-    with path.open("a+b") as f:
-        f.seek(0, os.SEEK_END)
-        if f.tell() > 0:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                f.write(b"\n")  # finish a line torn by an earlier kill
-        f.write(line.encode("utf-8") + b"\n")
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        data = line.encode("utf-8")
+    except UnicodeEncodeError:  # a folder name that is not valid UTF-8: keep it, escaped
+        data = json.dumps(record, ensure_ascii=True, default=str).encode("ascii")
+    try:
+        with path.open("a+b") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() > 0:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    f.write(b"\n")  # finish a line torn by an earlier kill
+            f.write(data + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise OutputError(f"cannot append to {path}: {describe_os_error(exc)}") from exc
+
+
+# --- one batch per OUT ----------------------------------------------------------------
+
+
+class OutLock:
+    """``flock`` on ``OUT/.briefgen.lock`` for the whole run; the holder's pid, host and start inside.
+
+    The kernel drops the lock when the holder exits, however it exits, so a
+    lock file left by a killed run is simply taken over. The file is never
+    deleted (deleting it would let two runs lock two different files).
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / LOCK_NAME
+        self.fd: int | None = None
+
+    def __enter__(self) -> Self:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, as before
+            return self
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create {self.path}: {describe_os_error(exc)}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)  # a file system without locks (some network mounts): go on unlocked
+                return self
+            holder = _holder(fd)
+            os.close(fd)
+            raise OutputLockedError(
+                f"{self.path.parent} is in use by another briefgen batch ({holder}); "
+                "wait for it to finish, or give this one another --out"
+            ) from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "argv": sys.argv[1:]}
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, (json.dumps(info) + "\n").encode("utf-8"))
+        except OSError:
+            pass  # the lock holds without the note; a second run just cannot say who holds it
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                pass
+            os.close(self.fd)  # releases the flock
+            self.fd = None
+
+
+def _holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"pid {int(info['pid'])} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, TypeError, KeyError):
+        return "a run that is just starting"
+
+
+# --- writing results ------------------------------------------------------------------
 
 
 class Writer:
@@ -131,49 +368,84 @@ class Writer:
     def __init__(self, out: Path, fmt: str, ctx: Context, stories: list[Story]) -> None:
         self.out, self.fmt, self.ctx, self.stories = out, fmt, ctx, stories
         self.jsonl = out / JSONL_NAME
-        self.ok = self.failed = self.rejected_briefs = 0
+        self.ok = self.partial = self.failed = self.rejected_briefs = 0
         self.tokens = 0
         self.cost: float | None = 0.0
         self.on_update: Any = None
+        self.fatal: OutputError | None = None
 
-    def write_brief_files(self, name: str, brief: Brief) -> None:
-        write_atomic(self.out / f"{name}.json", brief.model_dump_json(indent=2))
+    @property
+    def finished(self) -> int:
+        return self.ok + self.partial + self.failed
+
+    def write_brief_files(self, story: Story, brief: Brief) -> None:
+        write_atomic(self.out / f"{story.file}.json", brief.model_dump_json(indent=2) + "\n")
         if self.fmt != "json":
-            write_atomic(self.out / f"{name}.{EXTENSIONS[self.fmt]}", render(brief, self.fmt))
+            text = render(brief, self.fmt)
+            write_atomic(self.out / f"{story.file}.{EXTENSIONS[self.fmt]}", text if text.endswith("\n") else text + "\n")
 
     def __call__(self, index: int, result: Brief | BriefgenError) -> None:
-        story = self.stories[index]
+        if self.fatal is not None:
+            return  # the disk already refused a write: the batch is stopping
+        try:
+            self._write(self.stories[index], result)
+        except OutputError as exc:
+            self.fatal = exc
+            raise
+        if self.on_update is not None:
+            self.on_update()
+
+    def _write(self, story: Story, result: Brief | BriefgenError) -> None:
+        base = {"story": story.name, "file": story.file, "folder": str(story.folder)}
         if isinstance(result, Brief):
-            self.write_brief_files(story.name, result)
-            append_line(self.jsonl, {"story": story.name, "folder": str(story.folder), "ok": True,
-                                     "brief": result.model_dump(mode="json")})
-            self.ok += 1
+            self.write_brief_files(story, result)
+            failures = [f for f in result.failures if f.stage == "extract"]
+            status = "ok" if result.complete else "partial"
+            record = {**base, "status": status, "ok": result.complete, "brief": result.model_dump(mode="json")}
+            if failures:
+                record["error"] = (f"{len(failures)} article(s) got no usable answer from the model; "
+                                   "retried on the next run")
+            append_line(self.jsonl, record)
+            if result.complete:
+                self.ok += 1
+            else:
+                self.partial += 1
             self.rejected_briefs += bool(result.rejected)
-            self.tokens += result.usage.total_tokens
-            if self.cost is not None and result.usage.cost_usd is not None:
-                self.cost += result.usage.cost_usd
-            elif result.usage.cost_usd is None:
-                self.cost = None
+            self._count_usage(result)
             extra = f", {len(result.warnings)} warning(s)" if result.warnings else ""
-            line = f"[green]✓[/] {escape(story.name)}: {len(result.points)} point(s){extra}"
+            if failures:
+                line = (f"[yellow]![/] {escape(story.name)}: {len(result.points)} point(s), partial: "
+                        f"{len(failures)} article(s) got no usable answer (retried next run){extra}")
+            else:
+                line = f"[green]✓[/] {escape(story.name)}: {len(result.points)} point(s){extra}"
             if self.ctx.verbose:
+                for failure in failures:
+                    line += f"\n    [yellow]failed:[/] {escape(str(failure.article_id))}: {escape(failure.message)}"
                 for warning in result.warnings:
                     line += f"\n    [yellow]warning:[/] {escape(warning)}"
         else:
-            append_line(self.jsonl, {"story": story.name, "folder": str(story.folder), "ok": False,
+            append_line(self.jsonl, {**base, "status": "failed", "ok": False,
                                      "error": str(result), "error_type": type(result).__name__})
             self.failed += 1
             line = f"[red]✗[/] {escape(story.name)}: {escape(str(result))}"
         if not self.ctx.quiet:
-            self.ctx.err.print(line)
-        if self.on_update is not None:
-            self.on_update()
+            self.ctx.err.print(line, emoji=False)  # a story named "a:b" stays "a:b", not an emoji code
+
+    def _count_usage(self, brief: Brief) -> None:
+        self.tokens += brief.usage.total_tokens
+        if self.cost is not None and brief.usage.cost_usd is not None:
+            self.cost += brief.usage.cost_usd
+        elif brief.usage.cost_usd is None:
+            self.cost = None
 
     def totals(self) -> str:
-        if not self.ok:
+        if not (self.ok or self.partial):
             return f"{self.tokens:,} tokens"
         cost = "cost n/a" if self.cost is None else f"${self.cost:.4f}"
         return f"{self.tokens:,} tokens · {cost}"
+
+
+# --- the command ----------------------------------------------------------------------
 
 
 def main(argv: list[str]) -> int:
@@ -182,21 +454,31 @@ def main(argv: list[str]) -> int:
         raise UsageError("--concurrency must be at least 1")
     ctx = make_context(args)
     root = Path(args.dir).expanduser()
-    stories = find_stories(root)
+    out = Path(args.out).expanduser() if args.out else default_out(root)
+    stories = find_stories(root, out, ctx)
     loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES]
     if loose:
         ctx.warn(f"{len(loose)} file(s) directly in {root} are not briefed: only subfolders are stories")
-    out = Path(args.out).expanduser() if args.out else root.with_name(root.name + "-briefs")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {out}: {describe_os_error(exc)}") from exc
+    with OutLock(out):
+        remove_stale_temps(out)
+        return _batch(args, ctx, out, stories)
+
+
+def _batch(args: argparse.Namespace, ctx: Context, out: Path, stories: list[Story]) -> int:
     writer = Writer(out, args.format, ctx, stories)
-    done = {} if args.force else read_done(writer.jsonl)
+    done = {} if args.force else read_done(writer.jsonl, ctx)
+    done = {s.name: done[s.name] for s in stories if s.name in done}  # records of folders gone since are ignored
     todo = [s for s in stories if s.name not in done]
     for story in stories:  # restore per-brief files a kill may have missed; nothing is redone
-        record = done.get(story.name)
-        if record is not None and not (out / f"{story.name}.json").exists():
-            writer.write_brief_files(story.name, Brief.model_validate(record["brief"]))
+        finished = done.get(story.name)
+        if finished is not None and not (out / f"{story.file}.json").exists():
+            writer.write_brief_files(story, finished.brief)
     if done:
-        ctx.note(f"{len(stories) - len(todo)} of {len(stories)} stories already briefed in {out}; "
+        ctx.note(f"{len(done)} of {len(stories)} stories already briefed in {out}; "
                  f"{'nothing to do' if not todo else f'briefing the other {len(todo)}'} (--force redoes them)")
     if not todo:
         return _exit(args, ctx, writer, done, stories, interrupted=False)
@@ -207,9 +489,15 @@ def main(argv: list[str]) -> int:
         _run(todo, ctx, writer, args.concurrency)
     except KeyboardInterrupt:
         interrupted = True
+    except OutputError as exc:
+        saved = len(done) + writer.finished
+        raise OutputError(f"{exc}; the batch stopped: {saved} of {len(stories)} stories are recorded in {out}, "
+                          "re-run the same command to resume once fixed") from exc
     if not ctx.quiet:
         elapsed = time.perf_counter() - started
-        ctx.err.print(f"{writer.ok} brief(s) written to {out}, {writer.failed} failed · {writer.totals()} · {elapsed:.1f}s")
+        partial = f", {writer.partial} partial (retried next run)" if writer.partial else ""
+        ctx.err.print(f"{writer.ok + writer.partial} brief(s) written to {out}{partial}, {writer.failed} failed · "
+                      f"{writer.totals()} · {elapsed:.1f}s")
     return _exit(args, ctx, writer, done, stories, interrupted=interrupted)
 
 
@@ -237,20 +525,20 @@ def _run(todo: list[Story], ctx: Context, writer: Writer, concurrency: int) -> N
                TextColumn("{task.fields[totals]}"), TimeElapsedColumn())
     with Progress(*columns, console=ctx.err, transient=False) as bar:
         task = bar.add_task("batch", total=len(todo), totals=writer.totals())
-        writer.on_update = lambda: bar.update(task, completed=writer.ok + writer.failed, totals=writer.totals())
+        writer.on_update = lambda: bar.update(task, completed=writer.finished, totals=writer.totals())
         asyncio.run(go())
 
 
-def _exit(args: argparse.Namespace, ctx: Context, writer: Writer, done: dict[str, Any], stories: list[Story],
+def _exit(args: argparse.Namespace, ctx: Context, writer: Writer, done: dict[str, Done], stories: list[Story],
           *, interrupted: bool) -> int:
     if interrupted:
-        left = len(stories) - len(done) - writer.ok
-        print(f"briefgen: interrupted: {len(done) + writer.ok} of {len(stories)} brief(s) are saved in "
-              f"{writer.out}; re-run the same command to brief the other {left}", file=sys.stderr)
+        saved = len(done) + writer.ok
+        print(f"briefgen: interrupted: {saved} of {len(stories)} brief(s) are saved in "
+              f"{writer.out}; re-run the same command to brief the other {len(stories) - saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if writer.failed:
+    if writer.failed or writer.partial:
         return EXIT_FAILED
-    rejected = writer.rejected_briefs + sum(bool(r["brief"].get("rejected")) for r in done.values())
+    rejected = writer.rejected_briefs + sum(bool(d.brief.rejected) for d in done.values())
     if args.strict and rejected:
         ctx.note(f"briefgen: --strict: {rejected} brief(s) had claims rejected by verification (exit 3)")
         return EXIT_REJECTED

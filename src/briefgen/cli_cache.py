@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from briefgen import __version__
+from briefgen._files import write_atomic
 from briefgen.config import Provider, Settings, default_cache_dir
+from briefgen.errors import OutputError
 from briefgen.models import Article, Brief
 
 IGNORED_SETTINGS = frozenset({
@@ -62,11 +63,12 @@ def lookup(folder: Path, key: str) -> Brief | None:
 
 
 def store(folder: Path, key: str, brief: Brief) -> None:
-    """Write atomically; a cache that cannot be written is not worth failing a brief for."""
+    """Write atomically; a cache that cannot be written is not worth failing a brief for.
+
+    No fsync: a cache file torn by a crash fails validation and is a miss.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(brief.model_dump_json(), encoding="utf-8")
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError:
+        write_atomic(folder / f"{key}.json", brief.model_dump_json(), fsync=False)
+    except (OSError, OutputError):
         pass

@@ -3,10 +3,11 @@
 Exit codes (documented in ``briefgen --help``):
 
 * 0 — ok
-* 1 — the brief failed (model unreachable, unusable output), or ``verify`` found
-  citations that no longer match
+* 1 — the brief failed (the model gave nothing usable for any article), or
+  ``verify`` found citations that no longer match
 * 2 — usage error: a bad option or config, a missing file, nothing usable to summarise
-* 3 — ``--strict`` and some citations were rejected by verification
+* 3 — ``--strict`` and some citations were rejected by verification, or some
+  articles failed (a partial brief, which exits 0 without ``--strict``)
 * 130 — interrupted (Ctrl-C)
 """
 
@@ -36,9 +37,11 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """\
 exit codes:
   0    ok
-  1    the brief failed (model unreachable or unusable output); verify: citations no longer match
+  1    the brief failed: the model gave nothing usable for any article (unreachable,
+       deadline passed, cut-off, unusable or refused answers); verify: citations no longer match
   2    usage error: bad option or config file, missing file, nothing usable to summarise
-  3    --strict and some claims were rejected by citation verification
+  3    --strict and some claims were rejected by citation verification, or some articles
+       failed (a partial brief: printed, with a warning naming them; 0 without --strict)
   130  interrupted (Ctrl-C); batch keeps every brief already written
 """
 
@@ -84,8 +87,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--api-key", metavar="KEY", help="API key (prefer OPENAI_API_KEY: arguments end up in shell history)")
     group.add_argument("--language", metavar="LANG", help="language of the brief, whatever the articles' (default English)")
     group.add_argument("--max-points", type=int, metavar="N", help="at most N key points (default 10)")
-    group.add_argument("--timeout", type=float, metavar="SECONDS", help="per model request (default 300)")
+    group.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="per model request (default 60; the local model gets at least 900); a whole call, "
+                            "retries included, is bounded by call_deadline (BRIEFGEN_CALL_DEADLINE)")
     group.add_argument("--config", metavar="FILE", help="config file (default ~/.config/briefgen/config.toml)")
+
+
+def add_fetch_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Options for URL articles; the group is returned so a command can add its own."""
+    group = parser.add_argument_group("fetching URLs")
+    # default None, not False: an absent flag must not beat BRIEFGEN_ALLOW_PRIVATE_URLS=1
+    group.add_argument("--allow-private-urls", action="store_true", default=None,
+                       help="also fetch loopback, private and link-local hosts (intranet pages); "
+                            "refused by default (env BRIEFGEN_ALLOW_PRIVATE_URLS=1)")
+    return group
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +110,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress, warnings or summary on stderr")
 
 
-SETTING_ARGS = ("model", "base_url", "api_key", "language", "max_points", "timeout")
+SETTING_ARGS = ("model", "base_url", "api_key", "language", "max_points", "timeout", "allow_private_urls")
 
 
 @dataclass
@@ -149,7 +164,8 @@ def make_context(args: argparse.Namespace, env: Mapping[str, str] | None = None,
     layered = merged_env(config, env)
     overrides = {name: getattr(args, name, None) for name in SETTING_ARGS}
     overrides.update({k: v for k, v in extra.items() if v is not None})
-    settings = Settings.resolve(env=layered, **overrides)
+    # The file's values go in as parsed (a list is never stringified) so errors can name the file.
+    settings = Settings.resolve(env=env, file_values=config.values, file_path=config.path, **overrides)
     return Context(settings=settings, env=layered, config=config,
                    verbose=getattr(args, "verbose", 0), quiet=getattr(args, "quiet", False))
 
@@ -169,6 +185,11 @@ def report_error(exc: BaseException, *, verbose: int = 0, stream: TextIO | None 
         return EXIT_USAGE
     if isinstance(exc, BriefgenError):
         print(f"briefgen: error: {exc}", file=stream)
+        return EXIT_FAILED
+    if isinstance(exc, OSError) and exc.filename is not None:  # a file or folder the system refused: not a bug
+        from briefgen._files import describe_os_error
+
+        print(f"briefgen: error: {exc.filename}: {describe_os_error(exc)}", file=stream)
         return EXIT_FAILED
     hint = "" if verbose else " (run with -v for the traceback)"
     print(f"briefgen: internal error: {exc.__class__.__name__}: {exc}{hint}; please report it", file=stream)

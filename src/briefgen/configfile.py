@@ -7,15 +7,17 @@ environment in the resolution order, so the full order a user sees is:
     command-line arguments → environment (BRIEFGEN_*, OPENAI_API_KEY,
     OPENAI_BASE_URL) → config file → built-in defaults
 
-The file is folded in as if its values were ``BRIEFGEN_*`` variables that the
-real environment overrides; :meth:`Settings.resolve` then does the rest, so
-the file needs no resolution logic of its own.
+The file's values are handed to :meth:`Settings.resolve` as parsed
+(``file_values=``), below the environment, so they keep their TOML types: a
+list where a string belongs (``language = ["German"]``) is an error naming
+this file, the key and the expected type, never a stringified value.
 
 Example::
 
     model = "gpt-4.1-mini"
     language = "English"
     max_points = 8
+    price = [0.4, 1.6]      # USD per 1M prompt, completion tokens
 """
 
 from __future__ import annotations
@@ -98,7 +100,12 @@ def _as_env_value(value: Any) -> str:
 
 
 def merged_env(config: ConfigFile, env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment with the config file's values underneath it (real variables win)."""
+    """The environment with the config file's values underneath it (real variables win).
+
+    Settings are resolved from the file's parsed values, not from this; it is the
+    environment the provider resolution sees, where a file's ``base_url`` or
+    ``api_key`` counts as its ``BRIEFGEN_*`` variable would.
+    """
     env = dict(os.environ if env is None else env)
     layered = {f"BRIEFGEN_{key.upper()}": _as_env_value(value) for key, value in config.values.items()}
     layered.update({k: v for k, v in env.items() if v != "" or k not in layered})

@@ -82,11 +82,25 @@ class NoArticlesError(IngestError):
 
 
 class ModelError(BriefgenError):
-    """The model could not produce a usable answer."""
+    """The model could not produce a usable answer.
+
+    ``kind`` is the :data:`briefgen.models.FailureKind` an article failure of
+    this class is recorded as in ``Brief.failures``.
+    """
+
+    kind: str = "unusable"
 
 
 class ModelUnavailableError(ModelError):
     """The model server could not be reached or refused the request."""
+
+    kind = "unavailable"
+
+
+class ModelDeadlineError(ModelError):
+    """One model call (transport retries and re-asks included) ran past ``call_deadline``."""
+
+    kind = "deadline"
 
 
 class ModelOutputError(ModelError):
@@ -96,9 +110,37 @@ class ModelOutputError(ModelError):
 class IncompleteOutputError(ModelOutputError):
     """The model's answer was cut off (max_tokens or context reached)."""
 
+    kind = "cut_off"
+
+
+class ModelRefusedError(ModelOutputError):
+    """The model declined to answer (a refusal, or prose that declines instead of a tool call)."""
+
+    kind = "refused"
+
+
+class NoUsableOutputError(ModelOutputError):
+    """Every article failed, for different reasons; the message names each article's."""
+
 
 class BudgetExceededError(ModelError):
     """The token budget of a call or a brief was spent before it finished."""
+
+    kind = "budget"
+
+
+class UnexpectedError(BriefgenError):
+    """An exception briefgen did not expect (a bug), wrapped so one story of a batch cannot stop the others.
+
+    The message names the original type; ``__cause__`` keeps its traceback.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        text = " ".join(str(exc).split())[:300]
+        super().__init__(
+            f"unexpected {exc.__class__.__name__}{': ' + text if text else ''}; "
+            "this is a bug in briefgen, please report it"
+        )
 
 
 # --- local runtime ----------------------------------------------------------------
@@ -142,6 +184,21 @@ class PortInUseError(LocalRuntimeError):
 
 class ServerTimeoutError(LocalRuntimeError):
     """The local server did not answer /v1/models in time."""
+
+
+# --- output -----------------------------------------------------------------------
+
+
+class OutputError(BriefgenError):
+    """An output file or folder could not be written (disk full, missing folder, no permission).
+
+    Raised by :func:`briefgen._files.write_atomic`, which never leaves a
+    half-written file: the message says whether the previous file is unchanged.
+    """
+
+
+class OutputLockedError(OutputError):
+    """Another ``briefgen batch`` is writing to the same ``--out`` folder."""
 
 
 # --- verification ---------------------------------------------------------------

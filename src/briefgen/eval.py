@@ -454,7 +454,8 @@ def find_clusters(root: Path) -> list[Cluster]:
 def load_cluster_articles(cluster: Cluster, settings: Settings) -> dict[str, Article]:
     """The cleaned text each citation must quote, loaded exactly as the pipeline loads it."""
     options = LoadOptions(fetch_timeout=settings.fetch_timeout, max_fetch_bytes=settings.max_fetch_bytes,
-                          max_article_chars=settings.max_article_chars)
+                          max_article_chars=settings.max_article_chars,
+                          allow_private_urls=settings.allow_private_urls)
     loaded: dict[str, Article] = {}
     for path in cluster.articles:
         try:
