@@ -111,15 +111,13 @@ def pairs() -> int:
 
 
 def verdict(item: dict[str, Any]) -> bool:
-    """Would the verifier ship this claim against this sentence? (the same rule as resolve_claim)"""
-    from briefgen.verify import check_numbers, is_instruction, support_problems
+    """Would the verifier ship this claim against this sentence? (the rule resolve_claim applies)"""
+    from briefgen.verify import claim_problems
 
-    if item.get("span_problem") or is_instruction(item["sentence"]):
+    if item.get("span_problem"):
         return False
-    language = item.get("language", "en")
-    return not support_problems(item["claim"], item["sentence"], language=language,
-                                article_text=item.get("article_text", "")) \
-        and check_numbers(item["claim"], item["sentence"]).ok
+    return not claim_problems(item["claim"], item["sentence"], language=item.get("language", "en"),
+                              article_text=item.get("article_text", ""))
 
 
 def score(path: Path = LABELLED) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from briefgen.verify.quotes import (
 from briefgen.verify.support import (
     ALIASES,
     Problem,
+    claim_problems,
     content_words,
     defined_aliases,
     is_instruction,
@@ -40,6 +41,7 @@ __all__ = [
     "QuoteMatch",
     "SentenceSpan",
     "check_numbers",
+    "claim_problems",
     "content_words",
     "defined_aliases",
     "extract_numbers",

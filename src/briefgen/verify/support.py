@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from briefgen.verify.numbers import extract_numbers
+from briefgen.verify.numbers import check_numbers, extract_numbers, format_number
 from briefgen.verify.text import normalize
 
 # Function words: never required to occur in the sentence. Quantity words that change a
@@ -389,6 +389,32 @@ def _has_negation(text: str) -> bool:
 def _marker_text(text: str, pattern: re.Pattern[str]) -> str:
     match = pattern.search(" ".join(tokens(text)))
     return f'"{match.group(0)}"' if match else "a marker"
+
+
+INSTRUCTION_PROBLEM = (
+    "the quoted sentence is an instruction inside the article, not reporting; never use it. "
+    "Quote a sentence that reports a fact."
+)
+
+
+def claim_problems(claim: str, support: str, *, language: str = "en", article_text: str = "") -> list[str]:
+    """The whole rule for one claim against its cited sentences, as messages for the model.
+
+    Empty when the claim may ship: the sentences are reporting (not an instruction),
+    the claim's words, negation, modality and attribution come from them, and every
+    number it states is there (or a sum of numbers there).
+    """
+    if is_instruction(support):
+        return [INSTRUCTION_PROBLEM]
+    problems = [p.message for p in support_problems(claim, support, language=language, article_text=article_text)]
+    numbers = check_numbers(claim, support)
+    if not numbers.ok:
+        missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
+        problems.append(
+            f"the claim states {missing}, but its quoted sentence does not. Use the number exactly "
+            "as the sentence gives it, or quote the sentence that states it."
+        )
+    return problems
 
 
 # --- sentences that are not reporting ---------------------------------------------------
