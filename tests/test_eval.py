@@ -275,3 +275,13 @@ def test_names_a_point_adds_to_its_quotes_are_flagged() -> None:
     flagged = {u["point"]: u["names"] for u in score.unsupported_names}
     assert flagged["Critics in Washington called it troubling."] == ["Washington"]
     assert "Critics called the plan troubling." not in flagged
+
+
+def test_conflict_keys_keep_three_digit_numbers_and_drop_file_ids() -> None:
+    # eval/clusters/myanmar-quake-2025: the tolls 144 and 694 were read as file ids and dropped,
+    # and "000, 001" left "000," behind as a key.
+    from briefgen.eval import conflict_keys
+
+    keys = conflict_keys("Death toll: 002 gives 144 dead and 730 injured; 003 and 004 give 694 dead; 000, 001 say 1,000.")
+    assert {"144", "730", "694", "1,000"} <= set(keys)
+    assert not {"002", "003", "004", "000", "001", "000,"} & set(keys)

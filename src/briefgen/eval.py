@@ -113,7 +113,9 @@ class FactSheet:
     problems: list[str] = field(default_factory=list)
 
 
-_FILE_ID = re.compile(r"(?<![\w.,])(\d{3})(?![\d,])")
+# File ids are 000-099 (the clusters' file prefixes). Any 3-digit number was an id before, so
+# conflict keys such as the death tolls 144 and 694 were dropped; "000, 001" kept "000," as a key.
+_FILE_ID = re.compile(r"(?<![\w.,])(0\d\d)(?!\d|,\d)")
 _STALE_WORDS = re.compile(
     r"\b(stale|outdated|different event|earlier,? (?:different )?(?:event|article|report)s?|"
     r"set (?:it |them )?apart|is from \d{1,2} \w+ \d{4}|is dated)\b",
