@@ -82,7 +82,7 @@ def _proposals(cassette: Path) -> Iterator[tuple[str, str, str]]:
 def pairs() -> int:
     from briefgen.cli_inputs import folder_articles
     from briefgen.ingest import load_article
-    from briefgen.verify import locate_quote, sentence_span
+    from briefgen.verify import complete_attribution, locate_quote, sentence_span
 
     seen: set[str] = set()
     for cassette in sorted(LIVE.glob("*.yaml")):
@@ -96,17 +96,21 @@ def pairs() -> int:
                 continue  # no sentence to judge against: the quote check rejects these anyway
             span = sentence_span(article, match)
             sentence = article.text[span.start : span.end]
-            key = hashlib.sha256(f"{claim}\x00{sentence}".encode()).hexdigest()[:12]
-            if key in seen:
-                continue
-            seen.add(key)
             # the sentences that define abbreviations ("Christian Democratic Union (CDU)") travel
             # with the pair, so scoring it needs no article files
             defining = " ".join(s.text for s in article.sentences if "(" in s.text)
-            print(json.dumps({"id": key, "cluster": cluster, "article": article_id, "claim": claim,
-                              "sentence": sentence, "span_problem": span.problem,
-                              "language": article.language or "en", "article_text": defining},
-                             ensure_ascii=False))
+            language = article.language or "en"
+            # A claim the verifier completes with its sentence's attribution ships in that form:
+            # it is judged as a pair of its own.
+            completed = complete_attribution(claim, sentence, language=language, article_text=defining)
+            for text in filter(None, (claim, completed)):
+                key = hashlib.sha256(f"{text}\x00{sentence}".encode()).hexdigest()[:12]
+                if key in seen:
+                    continue
+                seen.add(key)
+                print(json.dumps({"id": key, "cluster": cluster, "article": article_id, "claim": text,
+                                  "sentence": sentence, "span_problem": span.problem,
+                                  "language": language, "article_text": defining}, ensure_ascii=False))
     return 0
 
 

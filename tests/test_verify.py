@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefgen.ingest import load_article
-from briefgen.schema import ExtractedClaim, Extraction, claim_problem
+from briefgen.schema import ExtractedClaim, Extraction, claim_problem, resolve_claim
 from briefgen.verify import check_numbers, extract_numbers, locate_quote, make_citation
 
 from .conftest import SEEDS
@@ -77,9 +77,10 @@ def test_claim_problem_messages_are_written_for_the_model() -> None:
         quote="decided to send 1,000 sappers to clear mines",
     )
     assert claim_problem(ok, article) is None
-    # the same claim without who said it: the sentence attributes it (live runs dropped "said")
+    # the same claim without who said it: completed from the sentence (live runs dropped "said")
     unattributed = ExtractedClaim(claim="Kim decided to send 1,000 sappers to Kursk.", quote="decided to send 1,000 sappers to clear mines")
-    assert "who said" in (claim_problem(unattributed, article) or "")
+    assert claim_problem(unattributed, article) is None
+    assert (resolve_claim(unattributed, article).text or "").endswith("according to Russia's state news agency, Tass.")
     invented = ExtractedClaim(claim="Kim will send 9,000 sappers.", quote="decided to send 1,000 sappers to clear mines")
     assert "9,000" in (claim_problem(invented, article) or "")
     missing = ExtractedClaim(claim="Kim visited Paris.", quote="Kim visited Paris in May with his sister")

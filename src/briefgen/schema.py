@@ -26,6 +26,7 @@ from briefgen.verify import (
     QuoteMatch,
     check_numbers,
     claim_problems,
+    complete_attribution,
     format_number,
     locate_quote,
     number_role_problems,
@@ -69,6 +70,7 @@ class Resolution:
     match: QuoteMatch | None
     problem: str | None
     via: str = "quote"  # "quote", or "claim" when the claim itself is verbatim article text
+    text: str | None = None  # the claim as shipped, when code completed it from its sentence
 
 
 def resolve_claim(claim: ExtractedClaim, article: Article) -> Resolution:
@@ -107,7 +109,11 @@ def _ground(text: str, match: QuoteMatch, article: Article, *, via: str = "quote
     if span.problem is not None:
         return Resolution(None, span.problem)
     support = article.text[span.start : span.end]
-    problems = claim_problems(text, support, language=article.language or "en", article_text=article.text)
+    language = article.language or "en"
+    problems = claim_problems(text, support, language=language, article_text=article.text)
+    completed = complete_attribution(text, support, language=language, article_text=article.text) if problems else None
+    if completed is not None and not claim_problems(completed, support, language=language, article_text=article.text):
+        return Resolution(QuoteMatch(span.start, span.end, match.kind, match.score), None, via, completed)
     if problems:
         return Resolution(None, " ".join(problems))
     return Resolution(QuoteMatch(span.start, span.end, match.kind, match.score), None, via)
@@ -174,7 +180,7 @@ class Synthesis(BaseModel):
         problems = [f"the {name}: {problem}" for name in ("headline", "lede")
                     for problem in summary_problems(getattr(self, name), support,
                                                     language=context.get("language", "en"),
-                                                    aliases_from=context.get("articles_text", ""))]
+                                                    aliases_from=support)]
         if problems:
             raise ValueError("; ".join(problems))
         return self

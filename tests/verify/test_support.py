@@ -204,3 +204,34 @@ def test_synthesis_validator_reasks_with_the_problems() -> None:
     ok = Synthesis.model_validate({"headline": "North Korea will send 1,000 sappers to Kursk", "lede": points},
                                   context={"support_text": points})
     assert ok.headline.startswith("North Korea")
+
+
+# --- completing what the model dropped -----------------------------------------------------
+
+
+def test_a_dropped_attribution_is_completed_from_the_sentence() -> None:
+    # Seeds live run: "Kim Jong Un will send 1,000 sappers and 5,000 military construction workers
+    # to Kursk." was rejected only for dropping "according to ... Tass"; most rejections were that.
+    article = load_article(NPR)
+    claim = ExtractedClaim(
+        quote="Kim Jong Un decided to send 1,000 sappers to clear mines in the Kursk region",
+        claim="Kim Jong Un will send 1,000 sappers and 5,000 military construction workers to Kursk.",
+    )
+    resolution = resolve_claim(claim, article)
+    assert resolution.match is not None and resolution.problem is None
+    assert resolution.text == ("Kim Jong Un will send 1,000 sappers and 5,000 military construction workers "
+                               "to Kursk, according to Russia's state news agency, Tass.")
+
+
+def test_attribution_is_not_completed_over_another_problem() -> None:
+    article = load_article(YONHAP)
+    claim = ExtractedClaim(
+        quote="TASS, a Russian news agency, has reported that North Korean leader Kim Jong-un has decided to send "
+              "5,000 military construction workers and 1,000 sappers to Russia",
+        claim="Kim Jong-un sends North Korean workers to Russia",  # 'decided to send' became 'sends'
+    )
+    resolution = resolve_claim(claim, article)
+    assert resolution.match is None and "planned" in (resolution.problem or "")
+    ok = ExtractedClaim(quote=claim.quote, claim="Kim Jong-un has decided to send 5,000 military construction workers to Russia")
+    assert resolve_claim(ok, article).text == (
+        "Kim Jong-un has decided to send 5,000 military construction workers to Russia, TASS reported.")
