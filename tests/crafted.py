@@ -32,10 +32,19 @@ def crafted_synthesis(headline: str = "Crafted headline", lede: str = "Crafted l
     return CraftedReply(body=tool_call_completion({"headline": headline, "lede": lede}, name="Synthesis"))
 
 
+def crafted_synthesis_from_points(request: dict[str, Any]) -> CraftedReply:
+    """A headline and lede made of the first point's own words (they pass the checks against the points)."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    points = [re.sub(r"^\d+\.\s*", "", line) for line in user.split("Points:", 1)[-1].strip().splitlines()]
+    first = points[0] if points else "No points"
+    headline = " ".join(first.split()[:8]).rstrip(".,;:—-– ")
+    return crafted_synthesis(headline, first)
+
+
 def crafted_fallback(request: dict[str, Any]) -> CraftedReply:
     """Answer whichever call this is: extraction or synthesis."""
     tools = request.get("tools") or []
     name = tools[0]["function"]["name"] if tools else ""
     if name == "Synthesis":
-        return crafted_synthesis()
+        return crafted_synthesis_from_points(request)
     return crafted_extraction(request)

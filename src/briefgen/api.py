@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import openai
 
 from briefgen.config import Settings, resolve_provider
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, UnexpectedError
 from briefgen.ingest import ArticleInput
 from briefgen.models import Brief
 from briefgen.pipeline import Briefer, ProgressCallback
@@ -24,9 +24,17 @@ T = TypeVar("T")
 
 
 def _settings(settings: Settings | None, options: dict[str, Any]) -> Settings:
-    if settings is not None:
-        return settings.model_copy(update={k: v for k, v in options.items() if v is not None}) if options else settings
-    return Settings.resolve(**options)
+    if settings is None:
+        return Settings.resolve(**options)
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return settings
+    updated = settings.model_copy(update=given)
+    # Arguments given next to settings= are explicit too: an api_key= here goes to the
+    # server the user configured, exactly as it would without settings=.
+    updated._explicit = settings.explicit | frozenset(given)
+    updated._sources = {**settings.sources, **dict.fromkeys(given, "argument")}
+    return updated
 
 
 def _as_list(articles: ArticleInput | Sequence[ArticleInput]) -> list[ArticleInput]:
@@ -49,7 +57,11 @@ async def asummarize(
     """Summarise ``articles`` (strings, paths, URLs, HTML or :class:`Article`) into a :class:`Brief`.
 
     ``options`` are any :class:`Settings` field (``max_points=``, ``language=``...).
-    Raises a :class:`~briefgen.errors.BriefgenError` subclass when no brief can be made.
+    Raises a :class:`~briefgen.errors.BriefgenError` subclass when no brief can be made:
+    a :class:`~briefgen.errors.ModelError` when the model gave nothing usable for
+    *every* article. When only some articles failed, the brief is returned with
+    ``complete`` False and one :class:`~briefgen.models.ArticleFailure` per failed
+    article in ``failures`` (also named in ``warnings``).
     """
     resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})
     async with Briefer(resolved, client=client) as briefer:
@@ -79,7 +91,10 @@ async def asummarize_batch(
     """One brief per story, ``concurrency`` at a time, sharing one client (and local server).
 
     A story that fails yields its :class:`BriefgenError` in the result list
-    instead of stopping the batch; ``on_result(index, result)`` is called as
+    instead of stopping the batch — an unexpected exception (a bug) too, as
+    :class:`~briefgen.errors.UnexpectedError` naming its type. A story some of
+    whose articles failed is a :class:`Brief` with ``complete`` False and the
+    failures in ``Brief.failures``. ``on_result(index, result)`` is called as
     each finishes so callers can write results out immediately.
     """
     resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})
@@ -98,6 +113,10 @@ async def asummarize_batch(
                     outcome: BatchResult = await briefer.brief(story)
                 except BriefgenError as exc:
                     outcome = exc
+                except Exception as exc:  # noqa: BLE001 - a bug in one story must not stop the others
+                    wrapped = UnexpectedError(exc)
+                    wrapped.__cause__ = exc
+                    outcome = wrapped
             results[index] = outcome
             if on_result is not None:
                 maybe = on_result(index, outcome)

@@ -8,8 +8,12 @@ grouping, conflicts and staleness are computed here, exactly.
 
 Nothing is silently lost: an article that fails to load is a warning, a claim
 that fails verification after the re-asks is listed in ``Brief.rejected``,
-and a headline the model cannot write within the rules falls back to the
-top point.
+an article the model gave nothing usable for (cut off, unusable, refused,
+server down, deadline, budget) is an :class:`~briefgen.models.ArticleFailure`
+in ``Brief.failures`` while the other articles go on, and a headline the model
+cannot write falls back to the top point. Only when *every* article failed
+does :meth:`Briefer.brief` raise, with a named :class:`~briefgen.errors.ModelError`
+whose message names each article's failure and what to do.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ import openai
 
 from briefgen import __version__
 from briefgen.config import Provider, Settings, resolve_provider
-from briefgen.errors import BriefgenError, IngestError, ModelUnavailableError, NoArticlesError
+from briefgen.errors import (
+    BriefgenError,
+    IngestError,
+    ModelError,
+    ModelOutputError,
+    NoArticlesError,
+    NoUsableOutputError,
+)
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
 from briefgen.merge import (
@@ -38,6 +49,7 @@ from briefgen.merge import (
 )
 from briefgen.models import (
     Article,
+    ArticleFailure,
     Brief,
     CallUsage,
     Point,
@@ -62,6 +74,23 @@ ProgressCallback = Callable[[str, dict[str, Any]], None]
 EXTRACT_MAX_TOKENS = 1536
 SYNTH_MAX_TOKENS = 400
 
+_KIND_LABEL = {
+    "cut_off": "cut off",
+    "unusable": "unusable answer",
+    "refused": "refused",
+    "unavailable": "server failed",
+    "deadline": "deadline passed",
+    "budget": "token budget spent",
+}
+_KIND_ADVICE = {
+    "cut_off": "cut-off answers: use a stronger model or fewer claims (max_claims_per_article)",
+    "unusable": "unusable answers: use a stronger model or another mode (BRIEFGEN_MODE=json or md_json)",
+    "refused": "refusals: use another model",
+    "unavailable": "server failures: check the server (`briefgen doctor`) and try again",
+    "deadline": "deadlines: raise call_deadline (BRIEFGEN_CALL_DEADLINE) or use a faster model",
+    "budget": "budget: raise token_budget or use fewer articles",
+}
+
 
 def load_articles(
     inputs: Iterable[ArticleInput], settings: Settings
@@ -71,6 +100,7 @@ def load_articles(
         fetch_timeout=settings.fetch_timeout,
         max_fetch_bytes=settings.max_fetch_bytes,
         max_article_chars=settings.max_article_chars,
+        allow_private_urls=settings.allow_private_urls,
     )
     articles: list[Article] = []
     warnings: list[str] = []
@@ -163,20 +193,25 @@ class Briefer:
         calls: list[CallUsage] = []
         claims: list[VerifiedClaim] = []
         rejected: list[RejectedClaim] = []
-        unavailable = [o for o in extractions if isinstance(o, ModelUnavailableError)]
-        if unavailable and len(unavailable) == len(articles):
-            raise unavailable[0]  # the model is down: nothing was extracted, say why
+        failures: list[ArticleFailure] = []
+        errors: list[ModelError] = []
         for article, outcome in zip(articles, extractions, strict=True):
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, BriefgenError):
-                    raise outcome
-                rejected.append(RejectedClaim(article_id=article.id, claim="(no claims extracted)", quote=None, reason=str(outcome)))
-                warnings.append(f"{article.id}: extraction failed: {outcome}")
-                continue
-            article_claims, article_rejected, usage = outcome
+                    raise outcome  # a bug: the caller (CLI, batch) reports it as one
+                raised = outcome if isinstance(outcome, ModelError) else ModelOutputError(str(outcome))
+                outcome = ([], [], None, raised)
+            article_claims, article_rejected, call_usage, error = outcome
             claims.extend(article_claims)
             rejected.extend(article_rejected)
-            calls.append(usage)
+            if call_usage is not None:
+                calls.append(call_usage)
+            if error is not None:
+                errors.append(error)
+                failures.append(ArticleFailure(article_id=article.id, kind=error.kind, message=str(error)))  # type: ignore[arg-type]
+                warnings.append(f"{article.id}: left out, the model gave no usable answer ({_KIND_LABEL[error.kind]}): {error}")
+        if len(failures) == len(articles):
+            raise _no_usable_output(failures, errors)
 
         fresh = [c for c in claims if c.article.id not in stale_ids]
         old = [c for c in claims if c.article.id in stale_ids]
@@ -189,12 +224,20 @@ class Briefer:
             + disputed_statements(articles, outlet_of)
         )
 
-        headline, lede, synth_usage, synth_rejected = await self._synthesize(points or background, meter, slots)
+        headline, lede, synth_usage, synth_rejected, synth_error = await self._synthesize(
+            points or background, meter, slots
+        )
         if synth_usage is not None:
             calls.append(synth_usage)
         rejected.extend(synth_rejected)
         if synth_rejected:
             warnings.append("the model's headline/lede failed the checks; the top point was used instead")
+        if synth_error is not None:
+            failures.append(
+                ArticleFailure(article_id=None, stage="synthesize", kind=synth_error.kind, message=str(synth_error))  # type: ignore[arg-type]
+            )
+            warnings.append(f"the headline call failed ({_KIND_LABEL[synth_error.kind]}): {synth_error}; "
+                            "the top point was used instead")
         notify("synthesized", {"headline": headline})
 
         usage = _total_usage(calls, time.perf_counter() - started)
@@ -221,6 +264,7 @@ class Briefer:
             ],
             single_source=len(articles) == 1,
             warnings=warnings,
+            failures=failures,
             usage=usage,
             provenance=Provenance(
                 model=self.provider.model,
@@ -238,7 +282,8 @@ class Briefer:
 
     async def _extract(
         self, article: Article, meter: TokenMeter, notify: ProgressCallback, slots: asyncio.Semaphore
-    ) -> tuple[list[VerifiedClaim], list[RejectedClaim], CallUsage]:
+    ) -> tuple[list[VerifiedClaim], list[RejectedClaim], CallUsage | None, ModelError | None]:
+        """One article's claims, verified; the error is set when the model gave nothing usable."""
         settings = self.settings
         messages = load_template("extract").render(
             max_claims=settings.max_claims_per_article,
@@ -258,15 +303,21 @@ class Briefer:
                 max_retries=settings.max_retries,
                 meter=meter,
             )
-        verified, rejected = _verify_extraction(article, result, settings.max_claims_per_article)
-        notify("extracted", {"article": article.id, "claims": len(verified), "rejected": len(rejected), "usage": result.usage})
-        return verified, rejected, result.usage
+        verified, rejected, usable = _verify_extraction(article, result, settings.max_claims_per_article)
+        error = None if usable else (result.failure or ModelOutputError("the model gave no usable answer"))
+        notify("extracted", {"article": article.id, "claims": len(verified), "rejected": len(rejected),
+                             "usage": result.usage, "failure": error})
+        return verified, rejected, result.usage, error
 
     async def _synthesize(
         self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore
-    ) -> tuple[str, str, CallUsage | None, list[RejectedClaim]]:
+    ) -> tuple[str, str, CallUsage | None, list[RejectedClaim], ModelError | None]:
+        """Headline and lede; on failure the top point, plus either the rejected headline
+        (it parsed but failed the checks against the points) or the named error (nothing usable came back)."""
         if not points:
-            return "No verifiable claims", "No claim in the articles could be verified against their text.", None, []
+            # Some article answered, but every claim failed verification: still a brief, and
+            # ``rejected`` says why each claim was left out.
+            return "No verifiable claims", "No claim in the articles could be verified against their text.", None, [], None
         points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(points, 1))
         messages = load_template("synthesize").render(language=self.settings.language, points=points_text)
         async with slots, self._in_flight:
@@ -274,48 +325,92 @@ class Briefer:
                 Synthesis,
                 messages,
                 purpose="synthesize",
-                context={"points_text": points_text},
+                # The headline and lede may use only what the points say: their text and their quotes.
+                context={"support_text": _support_text(points), "language": self.settings.language},
                 max_tokens=SYNTH_MAX_TOKENS,
                 max_retries=self.settings.max_retries,
                 meter=meter,
             )
         if result.value is not None:
-            return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, []
+            return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
         fallback_headline = points[0].text.rstrip(".")
-        fallback_lede = " ".join(p.text for p in points[:2])
-        rejected = [
-            RejectedClaim(
-                article_id=None,
-                claim=str((result.raw_json or {}).get("headline", "(no headline)")),
-                quote=None,
-                reason=result.error or "did not fit the schema",
-                stage="synthesize",
-            )
-        ]
-        return fallback_headline, fallback_lede, result.usage, rejected
+        fallback_lede = " ".join(_as_sentence(p.text) for p in points[:2])
+        if _parses(Synthesis, result.raw_json):
+            rejected = [
+                RejectedClaim(
+                    article_id=None,
+                    claim=str((result.raw_json or {}).get("headline", "(no headline)")),
+                    quote=None,
+                    reason=result.error or "did not fit the schema",
+                    stage="synthesize",
+                )
+            ]
+            return fallback_headline, fallback_lede, result.usage, rejected, None
+        error = result.failure or ModelOutputError("the model gave no usable headline")
+        return fallback_headline, fallback_lede, result.usage, [], error
 
 
-def _attempt_claims(result: CallResult[Extraction]) -> tuple[list[list[ExtractedClaim]], list[str]]:
-    """The claims of every attempt (first to last), read leniently, plus parse failures."""
+def _support_text(points: list[Point]) -> str:
+    """What a headline and lede may draw on: every point's text and every quote it cites."""
+    quotes = dict.fromkeys(c.quote for p in points for c in p.citations)
+    return "\n".join([*(_as_sentence(p.text) for p in points), *quotes])
+
+
+def _as_sentence(text: str) -> str:
+    """A point's text ending in a full stop, so points joined into a lede read as sentences."""
+    text = text.strip()
+    return text if text[-1:] in ".!?…" else text + "."
+
+
+def _parses(model: type[Synthesis], data: dict[str, Any] | None) -> bool:
+    """Whether ``data`` has the model's shape (its checks against the source skipped)."""
+    if data is None:
+        return False
+    try:
+        model.model_validate(data, context={"lenient": True})
+    except Exception:  # noqa: BLE001 - any shape error means "no"
+        return False
+    return True
+
+
+def _no_usable_output(failures: list[ArticleFailure], errors: list[ModelError]) -> ModelError:
+    """The error when every article failed: one cause keeps its own message, several are listed.
+
+    The message names each article's failure kind and what to do about each kind.
+    """
+    if len({str(e) for e in errors}) == 1:
+        return errors[0]  # one article, or one cause for all (the server is down): its message says what to do
+    shown = failures[:8]
+    listed = "; ".join(f"{f.article_id}: {_KIND_LABEL[f.kind]}" for f in shown)
+    if len(failures) > len(shown):
+        listed += f"; and {len(failures) - len(shown)} more"
+    kinds = list(dict.fromkeys(f.kind for f in failures))
+    if len(kinds) == 1:
+        first = errors[0]
+        return type(first)(f"no usable answer for any of the {len(failures)} articles ({listed}); first: {first}")
+    advice = "; ".join(_KIND_ADVICE[k] for k in kinds)
+    return NoUsableOutputError(f"no usable answer for any of the {len(failures)} articles ({listed}). For {advice}")
+
+
+def _attempt_claims(result: CallResult[Extraction]) -> list[list[ExtractedClaim]]:
+    """The claims of every attempt (first to last), read leniently; attempts without the shape are skipped."""
     attempts: list[list[ExtractedClaim]] = []
-    failures: list[str] = []
     for completion in result.completions:
         data = raw_json(completion)
         if data is None:
-            failures.append("the model's answer carried no JSON object")
             continue
         try:
             attempts.append(list(Extraction.model_validate(data, context={"lenient": True}).claims))
-        except Exception as exc:  # noqa: BLE001 - any shape error is reported, not raised
-            failures.append(f"unparseable output: {str(exc)[:200]}")
+        except Exception:  # noqa: BLE001, S112 - any shape error makes this attempt unusable, nothing more
+            continue
     if not attempts and result.value is not None:  # a client that gives no raw completions
         attempts.append(list(result.value.claims))
-    return attempts, failures
+    return attempts
 
 
 def _verify_extraction(
     article: Article, result: CallResult[Extraction], max_claims: int
-) -> tuple[list[VerifiedClaim], list[RejectedClaim]]:
+) -> tuple[list[VerifiedClaim], list[RejectedClaim], bool]:
     """Turn the model's claims into verified claims; what fails goes to ``rejected``.
 
     Every attempt counts, not only the last: a re-ask that fixes one claim
@@ -323,12 +418,13 @@ def _verify_extraction(
     own and the verified ones of all attempts are kept (first attempt's order
     first, one claim per cited span). A claim is rejected only if no attempt
     got it verified.
+
+    The flag is False when no attempt had the schema's shape at all (no JSON,
+    no tool call, cut off, refused): the article then failed, it has no claims
+    to reject.
     """
-    attempts, failures = _attempt_claims(result)
+    attempts = _attempt_claims(result)
     rejected: list[RejectedClaim] = []
-    if not attempts:
-        reason = result.error or (failures[-1] if failures else "no output")
-        rejected.append(RejectedClaim(article_id=article.id, claim="(no usable output)", quote=None, reason=reason))
     verified: list[VerifiedClaim] = []
     seen_spans: set[tuple[int, int]] = set()
     verified_texts: set[str] = set()
@@ -349,9 +445,10 @@ def _verify_extraction(
             if (match.start, match.end) in seen_spans:
                 continue  # the model repeated itself, or a later attempt restated a kept claim
             seen_spans.add((match.start, match.end))
-            verified.append(VerifiedClaim.at(article, text, match, rank))
+            # resolution.text: the claim completed from its sentence (its attribution), else as the model wrote it
+            verified.append(VerifiedClaim.at(article, resolution.text or text, match, rank))
     rejected.extend(r for text, r in failed.items() if text not in verified_texts)
-    return verified, rejected
+    return verified, rejected, bool(attempts)
 
 
 def _total_usage(calls: list[CallUsage], wall: float) -> Usage:
