@@ -152,3 +152,18 @@ def test_control_character_noise_is_binary(tmp_path: Path) -> None:
 def test_very_long_single_line_text_is_text_not_a_path() -> None:
     article = load_article("x" * 400 + " The minister said the bridge will reopen next week after long repairs.")
     assert article.source == "<text>"
+
+
+def test_segmenting_in_several_threads_at_once_gives_each_article_its_own_sentences() -> None:
+    # A batch loading two stories at once gave one article 0 sentences (2 of 20 runs):
+    # one pysbd Segmenter was shared by the threads and it keeps its text in attributes.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from briefgen.ingest.segment import split_sentences
+
+    texts = [p.read_text(encoding="utf-8") for p in seed_paths()]
+    expected = [[(s.start, s.end) for s in split_sentences(t)] for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(10):
+            results = list(pool.map(lambda t: [(s.start, s.end) for s in split_sentences(t)], texts * 4))
+            assert results == expected * 4
