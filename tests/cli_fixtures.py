@@ -41,7 +41,8 @@ def crafted_answer(request: dict[str, Any], *, claims: int = 3) -> CraftedReply:
     if name == "Synthesis":
         points = re.findall(r"^\d+\. (.+)$", _message(request, "user"), re.MULTILINE)
         first = points[0] if points else "Crafted brief"
-        headline = " ".join(re.sub(r"[^\w\s-]", "", first).split()[:10])
+        # the first point's own words, unaltered: the headline is held to the points' words
+        headline = " ".join(first.split()[:10]).rstrip(".,;:—-– ")
         body = tool_call_completion({"headline": headline, "lede": first[:400]}, name="Synthesis",
                                     prompt_tokens=200, completion_tokens=40)
         return CraftedReply(body=body)

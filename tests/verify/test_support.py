@@ -235,3 +235,13 @@ def test_attribution_is_not_completed_over_another_problem() -> None:
     ok = ExtractedClaim(quote=claim.quote, claim="Kim Jong-un has decided to send 5,000 military construction workers to Russia")
     assert resolve_claim(ok, article).text == (
         "Kim Jong-un has decided to send 5,000 military construction workers to Russia, TASS reported.")
+
+
+def test_pooled_points_do_not_lend_one_points_modality_to_another() -> None:
+    # tests/test_cli.py's crafted brief: "would pay for two new schools" in one point made the
+    # headline "The city council approved a new budget..." fail, because "new" sat under "would".
+    points = ("The city council approved a new budget of 12 million euros on Monday.\n"
+              "The mayor said the money would pay for two new schools and a library.")
+    assert summary_problems("The city council approved a new budget of 12 million euros", points) == []
+    # ... while a "will" the points do not put on that verb is still refused
+    assert any("will" in p for p in summary_problems("The council will approve a new budget", points))

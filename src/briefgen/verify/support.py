@@ -29,7 +29,7 @@ to remove or restore.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -302,23 +302,71 @@ def _scoped(words: list[str], index: int, language: str) -> set[str]:
     return out
 
 
-def _negated(text: str, language: str) -> set[str]:
-    out: set[str] = set()
+def _scopes(text: str, language: str, is_marker: Callable[[list[str], int], int]) -> tuple[set[str], set[str], set[str]]:
+    """(stems inside some marker's scope, stems that also occur outside every scope, the first
+    stem of each scope: the verb the marker governs).
+
+    ``is_marker(words, i)`` returns how many words a marker starting at ``i`` spans (0: none).
+    A word only counts as governed when no occurrence of it is free: pooled support
+    (a headline checked against all points) may say "would pay for new schools" in one
+    point and "approved a new budget" in another.
+    """
+    governed: set[str] = set()
+    seen_free: set[str] = set()
+    heads: set[str] = set()
     for clause in _clauses(text):
         words = clause.split()
-        for i, word in enumerate(words):
-            if word in NEGATIONS:
-                out |= _scoped(words, i, language)
-    return out
+        inside: set[int] = set()
+        i = 0
+        while i < len(words):
+            span = is_marker(words, i)
+            if span:
+                count = 0
+                for j in range(i + span, len(words)):
+                    if count >= _SCOPE:
+                        break
+                    if _is_content(words[j]):
+                        if count == 0:
+                            heads.add(stem(words[j], language))
+                        inside.add(j)
+                        count += 1
+                i += span
+            else:
+                i += 1
+        for j, word in enumerate(words):
+            if _is_content(word):
+                (governed if j in inside else seen_free).add(stem(word, language))
+    return governed, seen_free, heads
+
+
+def _negation_marker(words: list[str], i: int) -> int:
+    return 1 if words[i] in NEGATIONS else 0
+
+
+def _pattern_marker(pattern: re.Pattern[str]) -> Callable[[list[str], int], int]:
+    def marker(words: list[str], i: int) -> int:
+        match = pattern.match(" ".join(words[i:]))
+        return len(match.group(0).split()) if match else 0
+    return marker
+
+
+def _negated(text: str, language: str) -> set[str]:
+    governed, free, _ = _scopes(text, language, _negation_marker)
+    return governed - free
 
 
 def _marked(text: str, pattern: re.Pattern[str], language: str) -> set[str]:
-    """Stems governed by a marker of ``pattern`` (multi-word markers allowed), clause by clause."""
-    out: set[str] = set()
-    for clause in _clauses(text):
-        for match in pattern.finditer(clause):
-            out |= _scoped(["<m>", *clause[match.end() :].split()], 0, language)
-    return out
+    """Stems governed by a marker of ``pattern`` (multi-word markers allowed) and never free."""
+    governed, free, _ = _scopes(text, language, _pattern_marker(pattern))
+    return governed - free
+
+
+def _governed(text: str, pattern: re.Pattern[str] | None, language: str, *, heads: bool = False) -> set[str]:
+    """Stems inside the scope of a marker of ``pattern`` (None: a negation) anywhere in ``text``;
+    with ``heads``, only the first word of each scope (the verb: "will *approve* a budget")."""
+    marker = _negation_marker if pattern is None else _pattern_marker(pattern)
+    governed, _, first = _scopes(text, language, marker)
+    return first if heads else governed
 
 
 def _has(text: str, pattern: re.Pattern[str]) -> bool:
@@ -352,7 +400,7 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
             f"the sentence negates what the claim states (it says \"not\"/\"no\"/\"never\" about {shown}); "
             "keep the negation.",
         ))
-    elif _has_negation(claim) and not _has_negation(support):
+    elif claim_negated and not _governed(claim, None, language, heads=True) & _governed(support, None, language):
         problems.append(Problem("negation", "the claim says \"not\"/\"no\", but its sentence does not; remove the negation."))
 
     possible = _marked(support, _POSSIBLE_RE, language) & claim_words
@@ -369,10 +417,16 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
             f"the sentence says this is planned or will happen ({_marker_text(support, _FUTURE_RE)}), not that "
             "it happened; keep that word (e.g. \"will send\", not \"sent\").",
         ))
-    elif _has(claim, _POSSIBLE_RE) and not _has(support, _POSSIBLE_RE) and not _has(support, _FUTURE_RE):
-        problems.append(Problem("modality", "the claim hedges (may/could/likely) where its sentence does not; state it as the sentence does."))
-    elif _marked(claim, _FUTURE_RE, language) & claim_words and not (_has(support, _FUTURE_RE) or _has(support, _POSSIBLE_RE)):
-        problems.append(Problem("modality", "the claim says \"will\"/\"plans to\" but its sentence reports it as done; keep the sentence's tense."))
+    else:
+        hedged = _governed(support, _POSSIBLE_RE, language) | _governed(support, _FUTURE_RE, language)
+        claim_possible = _governed(claim, _POSSIBLE_RE, language, heads=True)
+        claim_future = _governed(claim, _FUTURE_RE, language, heads=True)
+        if claim_possible and not claim_possible & hedged:
+            problems.append(Problem("modality", "the claim hedges (may/could/likely) where its sentence does not; "
+                                                "state it as the sentence does."))
+        elif claim_future and not claim_future & hedged:
+            problems.append(Problem("modality", "the claim says \"will\"/\"plans to\" but its sentence reports it "
+                                                "as done; keep the sentence's tense."))
 
     if require_attribution and _has(support, _ATTRIBUTION_RE) and not _has(claim, _ATTRIBUTION_RE):
         problems.append(Problem(
