@@ -507,3 +507,20 @@ def test_loopback_servers_bypass_http_proxy(server: FakeOpenAIServer, monkeypatc
     monkeypatch.delenv("no_proxy", raising=False)
     brief = briefgen.summarize(ARTICLE, settings=settings_for(server))
     assert brief.points  # reached 127.0.0.1 directly, not through the (unreachable) proxy
+
+
+def test_retry_after_of_an_hour_is_capped() -> None:
+    """429 with Retry-After: 3600 must not park a brief for an hour: the wait is capped at 30 s."""
+    from types import SimpleNamespace
+
+    import httpx
+    import openai
+
+    from briefgen.llm import _WaitRetryAfter
+
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    response = httpx.Response(429, headers={"retry-after": "3600"}, request=request)
+    error = openai.RateLimitError("slow down", response=response, body=None)
+    state = SimpleNamespace(attempt_number=1, outcome=SimpleNamespace(exception=lambda: error))
+    wait = _WaitRetryAfter()(state)
+    assert 1.0 <= wait <= 30.0

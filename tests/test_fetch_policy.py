@@ -520,3 +520,22 @@ def test_verify_of_a_folder_instead_of_a_brief_is_one_line(capsys, tmp_path: Pat
     code = main(["verify", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "is a folder" in err
+
+
+def test_a_gzip_bomb_is_stopped_at_the_size_cap_of_its_decompressed_bytes() -> None:
+    """A 20 MB page sent as 20 KB of gzip must stop at max_fetch_bytes, counted after decompression."""
+    import gzip
+
+    bomb = gzip.compress(b"a" * 20_000_000)
+
+    def serve_bomb(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    options = LoadOptions(allow_private_urls=True, max_fetch_bytes=1_000_000)
+    with site({"/bomb": serve_bomb}) as (base, _), pytest.raises(FetchError, match="larger than 1,000,000 bytes"):
+        load_url(f"{base}/bomb", options=options)
