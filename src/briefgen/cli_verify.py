@@ -187,7 +187,9 @@ def _check_one(where: str, citation: Citation, source: Source | None,
         hint = "" if is_plain_name(source.id) else " (its id is not a file name, so no file is looked up for it)"
         return Finding(where, citation, "missing-article",
                        f"no article given for source {source.id}{hint}; pass its article file")
-    text = article.text[: source.chars] if identical else article.text
+    # Spans and quotes are the given text's (the file as read, the page's main text), not the
+    # cleaned copy's: that is where a reader finds the quote with Ctrl-F.
+    text = article.given_text
     if identical and text[citation.start : citation.end] == citation.quote:
         return Finding(where, citation, "ok")
     match = locate_quote(citation.quote, Article(id=article.id, text=text))

@@ -347,7 +347,7 @@ def score_brief(brief: Brief, sheet: FactSheet, articles: dict[str, Article], *,
     for citation in brief.citations():
         score.citations += 1
         article = articles.get(citation.article_id)
-        if article is not None and article.text[citation.start : citation.end] == citation.quote and citation.quote:
+        if article is not None and article.given_text[citation.start : citation.end] == citation.quote and citation.quote:
             score.citations_valid += 1
         else:
             score.invalid_citations.append(

@@ -45,6 +45,26 @@ class Article(BaseModel):
     source: str | None = Field(default=None, description="Where it was loaded from: a path, URL or '<text>'.")
     sentences: list[Sentence] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    original: str | None = Field(
+        default=None, repr=False,
+        description="The text as the user gave it (a file's decoded text, pasted text, or an HTML page's "
+        "main text); citations point into it. None when ``text`` is already that.",
+    )
+    offsets: list[int] | None = Field(
+        default=None, repr=False,
+        description="For each character of ``text``, its offset in ``original``.",
+    )
+
+    @property
+    def given_text(self) -> str:
+        """The text the user gave: what a shipped quote can be found in with Ctrl-F."""
+        return self.original if self.original is not None else self.text
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """``[start, end)`` of ``text`` as a span of :attr:`given_text` (first to last character)."""
+        if self.offsets is None or self.original is None or end <= start:
+            return start, end
+        return self.offsets[start], self.offsets[end - 1] + 1
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -95,6 +95,9 @@ class CleanResult:
     text: str
     title: str | None = None
     dropped: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    """For each character of ``text``, its offset in the raw input: citations are shown and
+    re-checked in the text the user gave, not in this cleaned copy."""
 
 
 def _is_prose(line: str) -> bool:
@@ -151,26 +154,71 @@ def _title_candidate(line: str) -> bool:
 
 def normalize_spacing(text: str) -> str:
     """Repair glued sentences and strip speaker labels (see module docs)."""
-    text = _LEADING_BANNER.sub("", text)
-    text = _GLUED_SENTENCE.sub(" ", text)
-    text = _GLUED_ABBREV.sub(" ", text)
-    text = _SPEAKER_LABEL.sub("", text)
-    return text
+    return _normalize_with_map(text, list(range(len(text))))[0]
+
+
+def _normalize_with_map(text: str, where: list[int]) -> tuple[str, list[int]]:
+    """:func:`normalize_spacing` that carries each character's offset in the raw input along."""
+    for pattern, replacement in ((_LEADING_BANNER, ""), (_GLUED_SENTENCE, " "), (_GLUED_ABBREV, " "),
+                                 (_SPEAKER_LABEL, "")):
+        text, where = _sub_with_map(pattern, replacement, text, where)
+    return text, where
+
+
+def _sub_with_map(pattern: re.Pattern[str], replacement: str, text: str,
+                  where: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    out_where: list[int] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(text[last : match.start()])
+        out_where.extend(where[last : match.start()])
+        if replacement:
+            # an inserted space (between glued sentences) has no character of its own in the input:
+            # it points at the next one; sentence spans never start or end on it
+            anchor = where[match.start()] if match.start() < len(where) else (where[-1] + 1 if where else 0)
+            out.append(replacement)
+            out_where.extend([anchor] * len(replacement))
+        last = match.end()
+    out.append(text[last:])
+    out_where.extend(where[last:])
+    return "".join(out), out_where
+
+
+_LINE = re.compile(r"[^\r\n]*")
+_RUN = re.compile(r"\S+")
+
+
+def _lines_with_offsets(raw: str) -> list[tuple[str, list[int]]]:
+    """Each non-empty line with whitespace runs folded to one space, and each character's offset in ``raw``."""
+    lines: list[tuple[str, list[int]]] = []
+    for line in _LINE.finditer(raw):
+        pieces: list[str] = []
+        where: list[int] = []
+        for run in _RUN.finditer(line.group(0)):
+            if pieces:
+                pieces.append(" ")
+                where.append(line.start() + run.start() - 1)
+            pieces.append(run.group(0))
+            where.extend(range(line.start() + run.start(), line.start() + run.end()))
+        if pieces:
+            lines.append(("".join(pieces), where))
+    return lines
 
 
 def clean_text(raw: str, *, title: str | None = None) -> CleanResult:
     """Return the article body of ``raw`` as paragraphs separated by blank lines.
 
     ``title``, when known (from HTML metadata), is removed from the body; when
-    unknown, the first headline-shaped line is taken as the title.
+    unknown, the first headline-shaped line is taken as the title. The result
+    maps every character back to ``raw`` (:attr:`CleanResult.offsets`).
     """
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    lines = [" ".join(line.split()) for line in raw.split("\n")]
-    lines = [line for line in lines if line]
-    counts = Counter(lines)
+    lines = _lines_with_offsets(raw)  # str.split() semantics: no-break spaces and \r are whitespace too
+    counts = Counter(line for line, _ in lines)
     dropped: list[str] = []
     kept: list[str] = []
-    for line in lines:
+    offsets: list[int] = []
+    for line, where in lines:
         if title is None and _title_candidate(line):
             title = line
             continue
@@ -182,5 +230,9 @@ def clean_text(raw: str, *, title: str | None = None) -> CleanResult:
         if _is_boilerplate(line) or not _is_prose(line):
             dropped.append(line)
             continue
-        kept.append(normalize_spacing(line))
-    return CleanResult(text="\n\n".join(kept), title=title, dropped=dropped)
+        text, text_where = _normalize_with_map(line, where)
+        if kept:
+            offsets.extend([offsets[-1] + 1, offsets[-1] + 1])  # the blank line between paragraphs
+        kept.append(text)
+        offsets.extend(text_where)
+    return CleanResult(text="\n\n".join(kept), title=title, dropped=dropped, offsets=offsets)

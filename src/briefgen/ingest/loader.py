@@ -305,7 +305,9 @@ def from_text(
     options = options or LoadOptions()
     if not raw.strip():
         raise EmptyArticleError("is empty", source=source)
+    given = raw
     meta, raw = split_front_matter(raw)
+    body_offset = len(given) - len(raw)  # the body is a suffix of what was given
     url = url or meta.url
     title = title or meta.title
     outlet = outlet or meta.outlet
@@ -328,6 +330,7 @@ def from_text(
             f"(max_article_chars={options.max_article_chars:,})"
         )
         text = text[:cut]
+    offsets = [body_offset + i for i in cleaned.offsets[: len(text)]]
     lang = (language or _guess_language(text))
     sentences = split_sentences(text, language=lang if lang else "en")
     ident = article_id or f"text_{hashlib.sha256(text.encode()).hexdigest()[:10]}"
@@ -342,6 +345,8 @@ def from_text(
         source=source,
         sentences=sentences,
         warnings=warnings,
+        original=given,
+        offsets=offsets,
     )
 
 

@@ -125,15 +125,20 @@ because segmenters split at abbreviations and quoted speech the model reads as o
 
 
 def make_citation(article: Article, match: QuoteMatch) -> Citation:
+    """The citation of ``match`` (a span of the cleaned text) as the user will check it.
+
+    Span and quote are the *given* text's (:attr:`Article.given_text`: the file, the pasted
+    text, the page's main text), so the quote is findable there verbatim with Ctrl-F even
+    where cleaning joined glued sentences or dropped a speaker label.
+    """
     sentence = article.sentence_at(match.start)
+    start, end = article.original_span(match.start, match.end)
     return Citation(
         article_id=article.id,
         sentence_index=sentence.index if sentence else None,
-        start=match.start,
-        end=match.end,
-        quote=article.text[match.start : match.end],
+        start=start,
+        end=end,
+        quote=article.given_text[start:end],
         match=match.kind,  # type: ignore[arg-type]
         score=match.score,
     )
-
-
