@@ -8,17 +8,15 @@ conflicts) and ``render`` (Markdown, JSON, HTML, Slack).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from briefgen.api import asummarize, asummarize_batch, summarize, summarize_batch  # noqa: E402
-from briefgen.config import Settings  # noqa: E402
-from briefgen.errors import BriefgenError  # noqa: E402
-from briefgen.ingest import load_article  # noqa: E402
-from briefgen.models import Article, Brief, Citation, Conflict, Point  # noqa: E402
-from briefgen.pipeline import Briefer  # noqa: E402
+from briefgen._version import __version__
+from briefgen.api import asummarize, asummarize_batch, summarize, summarize_batch
+from briefgen.config import Settings
+from briefgen.errors import BriefgenError
+from briefgen.ingest import load_article
+from briefgen.models import Article, Brief, Citation, Conflict, Point
+from briefgen.pipeline import Briefer
 
 __all__ = [
-    "__version__",
     "Article",
     "Brief",
     "Briefer",
@@ -27,6 +25,7 @@ __all__ = [
     "Conflict",
     "Point",
     "Settings",
+    "__version__",
     "asummarize",
     "asummarize_batch",
     "load_article",

@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Self
 
-from briefgen import __version__
 from briefgen._files import describe_os_error, write_atomic
+from briefgen._version import __version__
 from briefgen.cli_cache import cache_folder, cache_key, lookup, store
 from briefgen.cli_common import (
     CONFIG_HELP,

@@ -21,9 +21,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from briefgen import __version__
 from briefgen._files import write_atomic
-from briefgen.config import Provider, Settings, default_cache_dir
+from briefgen._paths import default_cache_dir
+from briefgen._version import __version__
+from briefgen.config import Provider, Settings
 from briefgen.errors import OutputError
 from briefgen.models import Article, Brief
 

@@ -16,7 +16,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from briefgen import __version__
+from briefgen._version import __version__
 from briefgen.cli_common import (
     CONFIG_HELP,
     EXIT_FAILED,

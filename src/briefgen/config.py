@@ -436,10 +436,3 @@ def resolve_provider(
         )
     raise NoProviderError()
 
-
-def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CACHE_HOME/briefgen``, or ``~/.cache/briefgen`` when it is unset or blank."""
-    env = os.environ if env is None else env
-    xdg = env.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "briefgen"

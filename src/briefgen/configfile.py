@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen._paths import default_config_dir
 from briefgen.config import Settings
 from briefgen.errors import ConfigError
 
@@ -38,10 +39,7 @@ CONFIG_ENV = "BRIEFGEN_CONFIG"
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     """``$XDG_CONFIG_HOME/briefgen/config.toml``, else ``~/.config/briefgen/config.toml``."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME", "").strip()
-    root = Path(base).expanduser() if base else Path.home() / ".config"
-    return root / "briefgen" / "config.toml"
+    return default_config_dir(env) / "config.toml"
 
 
 @dataclass(frozen=True)

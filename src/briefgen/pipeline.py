@@ -26,7 +26,7 @@ from typing import Any
 
 import openai
 
-from briefgen import __version__
+from briefgen._version import __version__
 from briefgen.config import Provider, Settings, resolve_provider
 from briefgen.errors import (
     BriefgenError,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen import config
+from briefgen._paths import default_cache_dir
 from briefgen.errors import (
     InsufficientDiskError,
     LocalModelNotFoundError,
@@ -121,11 +121,6 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
         description="faster and smaller, but weaker: cites wrong sentences, repeats quotes",
     ),
 }
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/briefgen``, or ``~/.cache/briefgen`` (the rule lives in :mod:`briefgen.config`)."""
-    return config.default_cache_dir()
 
 
 # --- locating parts -------------------------------------------------------------

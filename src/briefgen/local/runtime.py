@@ -43,7 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from briefgen import __version__
+from briefgen._version import __version__
 from briefgen.errors import (
     LocalExtraNotInstalledError,
     LocalRuntimeError,
