@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from briefgen.models import Brief
 from briefgen.render.markdown import render_markdown
 
-Format = Literal["md", "json", "html", "slack"]
 FORMATS: tuple[str, ...] = ("md", "json", "html", "slack")
 
 
@@ -35,4 +32,4 @@ def render(brief: Brief, fmt: str = "md") -> str:
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Format", "render", "render_json", "render_markdown"]
+__all__ = ["FORMATS", "render", "render_json", "render_markdown"]

@@ -13,30 +13,19 @@ from __future__ import annotations
 from html import escape
 
 from briefgen.models import Brief, Citation, Conflict, Point, Source
+from briefgen.render.notes import CitationNumbers, source_label, sources_by_id
 
 
-class _Notes:
-    """Numbers citations in order of first use; the same span reuses its number."""
+class _Notes(CitationNumbers):
+    """Citation markers with a popover, numbered by :class:`CitationNumbers`."""
 
     def __init__(self, brief: Brief) -> None:
-        self.sources = {s.id: s for s in brief.sources}
-        self.order: list[Citation] = []
-        self.index: dict[tuple[str, int, int], int] = {}
+        super().__init__()
+        self.sources = sources_by_id(brief)
         self.markers_made = 0
 
-    def number(self, citation: Citation) -> int:
-        key = (citation.article_id, citation.start, citation.end)
-        if key not in self.index:
-            self.order.append(citation)
-            self.index[key] = len(self.order)
-        return self.index[key]
-
     def label(self, article_id: str) -> str:
-        source = self.sources.get(article_id)
-        if source is None:
-            return article_id
-        date = source.published.isoformat() if source.published else "undated"
-        return f"{source.outlet or source.id}, {date}"
+        return source_label(self.sources.get(article_id), article_id)
 
     def marker(self, citation: Citation) -> str:
         n = self.number(citation)

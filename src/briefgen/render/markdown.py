@@ -7,33 +7,14 @@ plain text can check a claim without opening the JSON.
 from __future__ import annotations
 
 from briefgen.models import Brief, Citation, Conflict, Point
+from briefgen.render.notes import CitationNumbers, source_label, sources_by_id
 
 
-class _Notes:
-    """Numbers citations in order of first use; the same span reuses its number."""
-
-    def __init__(self, brief: Brief) -> None:
-        self.brief = brief
-        self.order: list[Citation] = []
-        self.index: dict[tuple[str, int, int], int] = {}
-
-    def ref(self, citation: Citation) -> str:
-        key = (citation.article_id, citation.start, citation.end)
-        if key not in self.index:
-            self.order.append(citation)
-            self.index[key] = len(self.order)
-        return f"[^{self.index[key]}]"
+class _Notes(CitationNumbers):
+    """Footnote markers: ``[^n]``, numbered by :class:`CitationNumbers`."""
 
     def refs(self, citations: list[Citation]) -> str:
-        return "".join(self.ref(c) for c in citations)
-
-
-def source_label(brief: Brief, article_id: str) -> str:
-    for source in brief.sources:
-        if source.id == article_id:
-            date = source.published.isoformat() if source.published else "undated"
-            return f"{source.outlet or source.id}, {date}"
-    return article_id
+        return "".join(f"[^{self.number(c)}]" for c in citations)
 
 
 def _point_line(point: Point, notes: _Notes) -> str:
@@ -51,7 +32,8 @@ def _conflict_line(conflict: Conflict, notes: _Notes) -> str:
 
 
 def render_markdown(brief: Brief) -> str:
-    notes = _Notes(brief)
+    notes = _Notes()
+    sources = sources_by_id(brief)
     lines = [f"# {brief.headline}", "", brief.lede, ""]
     if brief.single_source:
         lines += ["> Single source: every point rests on one article.", ""]
@@ -63,7 +45,7 @@ def render_markdown(brief: Brief) -> str:
     if brief.background:
         lines += ["", "## Background (older reporting, not part of this news)", ""]
         for stale in brief.stale:
-            lines.append(f"- _{source_label(brief, stale.article_id)}_: {stale.reason}.")
+            lines.append(f"- _{source_label(sources.get(stale.article_id), stale.article_id)}_: {stale.reason}.")
         lines += [_point_line(p, notes) for p in brief.background]
     lines += ["", "## Sources", ""]
     for source in brief.sources:
@@ -77,13 +59,14 @@ def render_markdown(brief: Brief) -> str:
     lines += [""]
     for number, citation in enumerate(notes.order, 1):
         where = f"{citation.article_id}, chars {citation.start}–{citation.end}"
-        lines.append(f"[^{number}]: {source_label(brief, citation.article_id)}: “{citation.quote}” ({where})")
+        lines.append(f"[^{number}]: {source_label(sources.get(citation.article_id), citation.article_id)}: “{citation.quote}” ({where})")
     usage = brief.usage
     cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd else ""
     lines += [
         "",
-        f"<sub>{brief.provenance.model} · {usage.total_tokens:,} tokens{cost} · "
-        f"{usage.wall_time_s:.1f}s · prompts {brief.provenance.prompt_version} · briefgen {brief.provenance.briefgen_version}</sub>",
+        (f"<sub>{brief.provenance.model} · {usage.total_tokens:,} tokens{cost} · "
+         f"{usage.wall_time_s:.1f}s · prompts {brief.provenance.prompt_version} · "
+         f"briefgen {brief.provenance.briefgen_version}</sub>"),
         "",
     ]
     return "\n".join(lines)
