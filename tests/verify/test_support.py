@@ -245,3 +245,22 @@ def test_pooled_points_do_not_lend_one_points_modality_to_another() -> None:
     assert summary_problems("The city council approved a new budget of 12 million euros", points) == []
     # ... while a "will" the points do not put on that verb is still refused
     assert any("will" in p for p in summary_problems("The council will approve a new budget", points))
+
+
+def test_headline_keeps_who_does_what() -> None:
+    # Seeds, live run: headline "Russia will send 1,000 sappers and 5,000 military construction workers
+    # to Kursk" passed the word check: "Russia" was in "according to Russia's state news agency".
+    points = ("Kim Jong Un will send 1,000 sappers and 5,000 military construction workers to Kursk, "
+              "according to Russia's state news agency, Tass (6,000 in total).\n"
+              "Wrapping up a one-day visit to Pyongyang, Russian Security Council Secretary Sergei Shoigu said "
+              "that North Korean leader Kim Jong Un decided to send 1,000 sappers to clear mines in the Kursk region.")
+    problems = summary_problems("Russia will send 1,000 sappers and 5,000 military construction workers to Kursk", points)
+    assert any("who does what" in p for p in problems)
+    assert summary_problems("Kim Jong Un will send 1,000 sappers to Kursk", points) == []
+    assert summary_problems("North Korea will send 1,000 sappers to Kursk", points) == []  # "North Korean leader Kim"
+
+
+def test_a_claim_may_not_give_the_verb_to_the_speaker() -> None:
+    sentence = "Shoigu said that North Korean leader Kim Jong Un decided to send 1,000 sappers to Kursk."
+    assert "agent" in kinds("Shoigu will send 1,000 sappers to Kursk, he said.", sentence)
+    assert "agent" not in kinds("Kim Jong Un will send 1,000 sappers to Kursk, Shoigu said.", sentence)

@@ -24,6 +24,7 @@ from briefgen.verify.quotes import (
 from briefgen.verify.support import (
     ALIASES,
     Problem,
+    agent_problems,
     attribution_phrase,
     claim_problems,
     complete_attribution,
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "QuoteMatch",
     "SentenceSpan",
+    "agent_problems",
     "attribution_phrase",
     "check_numbers",
     "claim_problems",

@@ -20,6 +20,10 @@ The rule briefgen promises, checked here and nowhere else:
    a fact). A claim may not add a future or possibility the sentence lacks.
 4. **Attribution.** When the sentence attributes what it says ("said",
    "according to", "claimed", "reported"), the claim must too.
+5. **Who does what.** A name doing a verb in the claim ("Russia will send") must
+   be one that does that verb in the sentences ("Kim Jong Un will send"), when
+   they name anyone for it: every word of "Russia will send…" can occur in a
+   sentence about Kim's decision reported by Russia's news agency.
 
 Failures come back as :class:`Problem` values whose text is written for the
 model: instructor sends them back in a re-ask, so they name the exact words
@@ -36,7 +40,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from briefgen.verify.numbers import check_numbers, extract_numbers, format_number
-from briefgen.verify.text import normalize
+from briefgen.verify.text import normalize, normalize_with_map
 
 # Function words: never required to occur in the sentence. Quantity words that change a
 # fact ("more", "only", "nearly", "least") are deliberately *not* here.
@@ -119,7 +123,8 @@ def _prepare(text: str) -> str:
     "US" in capitals is the country; folded to "u.s." before case folding makes it
     indistinguishable from the pronoun "us".
     """
-    folded = normalize(re.sub(r"\bUS\b", "U.S.", text))
+    # normalize_with_map, not normalize: the latter strips a final "." and "U.S." would lose its own
+    folded = normalize_with_map(re.sub(r"\bUS\b", "U.S.", text))[0]
     folded = re.sub(r"\bcan't\b", "can not", folded)
     folded = re.sub(r"\bwon't\b", "will not", folded)
     return re.sub(r"(\w)n't\b", r"\1 not", folded)
@@ -243,7 +248,7 @@ def _common_prefix(a: str, b: str) -> str:
 class Problem:
     """Why a claim is not what its sentences say, worded for the model's re-ask."""
 
-    kind: str  # "words", "negation", "modality", "attribution"
+    kind: str  # "words", "negation", "modality", "attribution", "agent", "role"
     message: str
 
 
@@ -428,6 +433,8 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
             problems.append(Problem("modality", "the claim says \"will\"/\"plans to\" but its sentence reports it "
                                                 "as done; keep the sentence's tense."))
 
+    problems.extend(agent_problems(claim, support, language=language, article_text=article_text))
+
     if require_attribution and _has(support, _ATTRIBUTION_RE) and not _has(claim, _ATTRIBUTION_RE):
         problems.append(Problem(
             "attribution",
@@ -609,3 +616,79 @@ def number_role_problems(summary: str, support: str, *, language: str = "en") ->
                 f"it uses {value:,g} in a way the points do not; keep each number with what it counts.",
             ))
     return problems
+
+
+# --- who does what ------------------------------------------------------------------------
+
+# Words that may stand between a doer and its verb: "Kim Jong Un *has decided to* send".
+_BETWEEN = frozenset(
+    ["will", "would", "shall", "may", "might", "could", "can", "has", "have", "had", "is", "are", "was", "were", "be", "been", "to", "not", "also", "already", "reportedly", "plans", "plan", "planned", "intends", "intended", "decided", "decides", "agreed", "agrees", "aims", "aimed", "expects", "expected", "wants", "wanted", "pledged", "promised", "vowed", "threatened", "seeks", "sought", "hopes", "set", "going", "about", "ready", "now", "still", "just", "then", "soon", "again", "later", "only", "even", "jointly", "officially", "formally", "finally"]
+)
+# Titles inside a name: "North Korean *leader* Kim Jong Un" is one doer.
+_TITLES = ("leader", "president", "secretary", "minister", "chancellor", "spokesman", "spokeswoman",
+           "spokesperson", "chief", "general", "head", "prime", "premier", "governor", "mayor", "king", "queen")
+_NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$|^(?:[A-Z]\.){2,}$")
+
+
+def _doers(text: str, language: str,
+           aliases: Iterable[tuple[str, str]] = ()) -> list[tuple[str, frozenset[str]]]:
+    """(verb stem, the name that does it) for each "Name [will/has decided to] verb" in ``text``.
+
+    Names are runs of capitalised words (with "of"/"the" inside) right before the verb,
+    within a clause; the words of the name are folded like content words, aliases added.
+    """
+    out: list[tuple[str, frozenset[str]]] = []
+    for clause in _CLAUSE.split(re.sub(r"\bUS\b", "U.S.", text)):
+        words = re.findall(r"[\w$][\w'’.-]*", clause)
+        words = [w.rstrip(".") if not re.fullmatch(r"(?:[A-Z]\.){2,}", w) else w for w in words]
+        for i, word in enumerate(words):
+            if i == 0 or _NAME_WORD.match(word) or not word.isalpha() or word.lower() in _BETWEEN:
+                continue
+            j = i - 1
+            while j >= 0 and words[j].lower() in _BETWEEN:
+                j -= 1
+            name: list[str] = []
+            while j >= 0 and (_NAME_WORD.match(words[j])
+                              or (name and words[j].lower() in ("of", "the", *_TITLES))):
+                name.insert(0, words[j])
+                j -= 1
+            while name and name[0].lower() in ("of", "the", *_TITLES):
+                name.pop(0)
+            if not name:
+                continue
+            phrase = " ".join(name)
+            out.append((stem(word.lower(), language), expanded_words(phrase, language, aliases)))
+    return out
+
+
+def agent_problems(summary: str, support: str, *, language: str = "en", article_text: str = "") -> list[Problem]:
+    """A headline or lede must not give a verb to someone the points do not.
+
+    Seeds, live run: the headline "Russia will send 1,000 sappers..." passed the word
+    check against points saying "Kim Jong Un will send ..., according to Russia's state
+    news agency": every word was there, the doer was not. For each "Name verb" in the
+    summary, when the points name who does that verb, one of them must be that name
+    (or share a word or an alias with it).
+    """
+    words = summary.split()
+    if words and sum(1 for w in words if w[:1].isupper()) > 0.6 * len(words):
+        return []  # Title Case: every word looks like a name, no doer can be told apart
+    aliases = defined_aliases(article_text) if article_text else ()
+    known: dict[str, list[frozenset[str]]] = {}
+    for verb, doer in _doers(support, language, aliases):
+        known.setdefault(verb, []).append(doer)
+    problems: list[Problem] = []
+    for verb, doer in _doers(summary, language, aliases):
+        doers = known.get(verb)
+        if not doers or any(doer & other or _near(doer, other) for other in doers):
+            continue
+        problems.append(Problem(
+            "agent",
+            f"it has {' '.join(sorted(doer))} do \"{verb}…\", but in the points someone else does; "
+            "keep who does what as the points say.",
+        ))
+    return problems
+
+
+def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+    return any(_matches(word, b) for word in a)
