@@ -41,7 +41,7 @@ def collect(clusters: list[Path]) -> int:
     import vcr
 
     from briefgen.api import summarize
-    from briefgen.cli_inputs import folder_articles
+    from briefgen.cli.inputs import folder_articles
 
     LIVE.mkdir(parents=True, exist_ok=True)
     recorder = vcr.VCR(record_mode="all", filter_headers=["authorization"], decode_compressed_response=True)
@@ -80,7 +80,7 @@ def _proposals(cassette: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def pairs() -> int:
-    from briefgen.cli_inputs import folder_articles
+    from briefgen.cli.inputs import folder_articles
     from briefgen.ingest import load_article
     from briefgen.verify import complete_attribution, locate_quote, sentence_span
 

@@ -118,7 +118,7 @@ def test_markdown_is_rendered_with_rich_on_a_terminal(capsys, server, monkeypatc
 
     from rich.console import Console
 
-    from briefgen import cli_common
+    from briefgen.cli import common as cli_common
 
     screen = _io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
@@ -531,7 +531,7 @@ def test_disk_full_on_stdout_is_one_line(capsys, server, tmp_path: Path, monkeyp
 
 
 def test_an_os_error_naming_a_file_is_one_line_not_an_internal_error() -> None:
-    from briefgen.cli_common import report_error
+    from briefgen.cli.common import report_error
 
     stream = io.StringIO()
     assert report_error(PermissionError(errno.EACCES, "Permission denied", "/srv/briefs/a.json"), stream=stream) == 1
@@ -707,9 +707,9 @@ def test_slack_subcommand_without_the_extra_hints_the_install(capsys, monkeypatc
 
 
 def test_eval_subcommand_delegates(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    fake = types.ModuleType("briefgen.eval")
+    fake = types.ModuleType("briefgen.eval.cli")
     fake.main = lambda argv: 5 if argv == ["--x"] else 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "briefgen.eval", fake)
+    monkeypatch.setitem(sys.modules, "briefgen.eval.cli", fake)
     assert main(["eval", "--x"]) == 5
 
 
@@ -722,13 +722,12 @@ def test_brief_subcommand_reaches_files_named_like_commands(capsys, server, tmp_
 
 
 def test_readme_documents_every_option_and_command() -> None:
-    from briefgen import cli_batch, cli_doctor, cli_verify
-    from briefgen.cli import COMMANDS, brief_parser
+    from briefgen.cli import COMMANDS, batch, brief, doctor, verify
     from tests.conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("<!-- section:cli -->") : readme.index("<!-- /section:cli -->")]
-    parsers = [brief_parser(), cli_batch.parser(), cli_verify.parser(), cli_doctor.parser("doctor")]
+    parsers = [brief.parser(), batch.parser(), verify.parser(), doctor.parser("doctor")]
     options = {o for p in parsers for a in p._actions for o in a.option_strings if o.startswith("--")}
     missing = sorted(o for o in options - {"--help", "--version"} if o not in section)
     assert not missing, f"README's CLI section does not mention {missing}"

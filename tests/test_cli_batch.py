@@ -162,7 +162,7 @@ def test_interactive_batch_shows_a_progress_bar_with_tokens(capsys, server, tmp_
 
     from rich.console import Console
 
-    from briefgen import cli_common
+    from briefgen.cli import common as cli_common
 
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=120)
@@ -175,7 +175,7 @@ def test_interactive_batch_shows_a_progress_bar_with_tokens(capsys, server, tmp_
 
 def _spawn(server, stories: Path, out: Path) -> subprocess.Popen:  # type: ignore[no-untyped-def, type-arg]
     return subprocess.Popen(
-        [sys.executable, "-m", "briefgen.cli", *args(server, stories, out, "--concurrency", "1")],
+        [sys.executable, "-m", "briefgen", *args(server, stories, out, "--concurrency", "1")],
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

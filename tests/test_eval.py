@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import eval as harness
+from briefgen.eval.score import _leak_pattern
 from briefgen.models import (
     Article,
     Brief,
@@ -204,9 +205,9 @@ def test_blended_stale_article_and_leaked_boilerplate_are_caught() -> None:
 
 
 def test_leak_patterns_respect_word_boundaries() -> None:
-    assert harness._leak_pattern("0:00").search("it ended at 0:00 today")
-    assert not harness._leak_pattern("0:00").search("at 10:00 GMT")
-    assert harness._leak_pattern("- Advertisement -").search("text - Advertisement - more")
+    assert _leak_pattern("0:00").search("it ended at 0:00 today")
+    assert not _leak_pattern("0:00").search("at 10:00 GMT")
+    assert _leak_pattern("- Advertisement -").search("text - Advertisement - more")
 
 
 def test_file_ids_match_article_id_prefixes() -> None:

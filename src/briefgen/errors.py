@@ -34,6 +34,15 @@ class NoProviderError(ConfigError):
         )
 
 
+class ExtraNotInstalledError(ConfigError):
+    """A command or feature needs a ``briefgen[...]`` extra that is not installed."""
+
+    def __init__(self, what: str, extra: str, missing: str) -> None:
+        super().__init__(
+            f"{what} is not installed ({missing} is missing); install it with: pip install 'briefgen[{extra}]'"
+        )
+
+
 # --- ingest -------------------------------------------------------------------
 
 
@@ -199,10 +208,3 @@ class OutputError(BriefgenError):
 
 class OutputLockedError(OutputError):
     """Another ``briefgen batch`` is writing to the same ``--out`` folder."""
-
-
-# --- verification ---------------------------------------------------------------
-
-
-class VerificationError(BriefgenError):
-    """A saved brief's citations no longer match their articles."""

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from briefgen.errors import (
@@ -25,17 +25,21 @@ from briefgen.errors import (
 )
 from briefgen.ingest.clean import clean_text
 from briefgen.ingest.dates import find_published_date
-from briefgen.ingest.frontmatter import outlet_from_url, split_front_matter
 from briefgen.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, fetch_page
+from briefgen.ingest.frontmatter import outlet_from_url, split_front_matter
 from briefgen.ingest.metadata import guess_outlet
 from briefgen.ingest.scripts import guess_language
 from briefgen.ingest.segment import split_sentences
 from briefgen.models import Article
 
-ArticleInput = Union[str, Path, Article]
+if TYPE_CHECKING:  # ingest sits below the settings: only the type is needed
+    from briefgen.config import Settings
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+ArticleInput = str | Path | Article
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"}) | HTML_SUFFIXES
+"""The files a folder of articles contributes (the CLI, ``batch``, ``verify`` and eval); others are ignored."""
 
 # Leading bytes of formats people pass by mistake. Named so the error can say what it saw.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -65,6 +69,17 @@ class LoadOptions:
     max_article_chars: int = 20_000
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_urls: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> LoadOptions:
+        """The options :class:`~briefgen.config.Settings` asks for (``overrides`` win)."""
+        values: dict[str, Any] = {
+            "fetch_timeout": settings.fetch_timeout,
+            "max_fetch_bytes": settings.max_fetch_bytes,
+            "max_article_chars": settings.max_article_chars,
+            "allow_private_urls": settings.allow_private_urls,
+        }
+        return cls(**(values | overrides))
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")

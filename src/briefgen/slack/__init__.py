@@ -17,8 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:  # the extra is missing
         import sys
 
-        print(f"briefgen slack: error: the Slack extra is not installed ({exc.name} is missing); "
-              "install it with: pip install 'briefgen[slack]'", file=sys.stderr)
+        from briefgen.errors import ExtraNotInstalledError
+
+        print(f"briefgen slack: error: {ExtraNotInstalledError('the Slack bot', 'slack', exc.name or str(exc))}",
+              file=sys.stderr)
         return 2
     return app_main(argv)
 

@@ -428,25 +428,25 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="briefgen slack",
         description="Run the briefgen Slack bot: /brief <links> and @briefgen mentions.",
     )
-    how = parser.add_mutually_exclusive_group(required=True)
+    how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--socket", action="store_true",
                      help="Socket Mode: no public URL needed (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
     how.add_argument("--http", action="store_true",
                      help="HTTP: Slack posts to this server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
-    parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
-    parser.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")
-    parser.add_argument("--path", default=DEFAULT_PATH, help=f"HTTP path Slack posts to (default {DEFAULT_PATH})")
-    parser.add_argument("--concurrency", type=int,
-                        help="briefs made at once, others queue (default BRIEFGEN_SLACK_CONCURRENCY or 2)")
-    parser.add_argument("--model", help="model id (default from BRIEFGEN_MODEL or the provider)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server (default from BRIEFGEN_BASE_URL)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    return parser
+    p.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    p.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")
+    p.add_argument("--path", default=DEFAULT_PATH, help=f"HTTP path Slack posts to (default {DEFAULT_PATH})")
+    p.add_argument("--concurrency", type=int,
+               help="briefs made at once, others queue (default BRIEFGEN_SLACK_CONCURRENCY or 2)")
+    p.add_argument("--model", help="model id (default from BRIEFGEN_MODEL or the provider)")
+    p.add_argument("--base-url", help="OpenAI-compatible server (default from BRIEFGEN_BASE_URL)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p
 
 
 def _fail(message: str) -> int:
@@ -456,7 +456,7 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``briefgen slack --socket`` or ``briefgen slack --http --port N``; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     mode: Mode = "socket" if args.socket else "http"
     try:
         config = BotConfig.resolve(mode, concurrency=args.concurrency)

@@ -40,6 +40,7 @@ from briefgen.errors import (
     NoArticlesError,
 )
 from briefgen.ingest import from_text
+from briefgen.ingest.loader import is_url
 from briefgen.models import Article, Brief
 from briefgen.render.slack import MAX_BLOCKS, layout
 from briefgen.slack.config import DEFAULT_JOB_TIMEOUT
@@ -84,20 +85,16 @@ class BriefJob:
     ref: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
-def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
-
-
 def as_inputs(articles: list[str]) -> list[str | Article]:
     """Links stay links; pasted text becomes an :class:`Article` here, so no Slack
     message is ever read as a file path on the bot's machine."""
-    return [a if _is_url(a) else from_text(a, source="<pasted in Slack>") for a in articles]
+    return [a if is_url(a) else from_text(a, source="<pasted in Slack>") for a in articles]
 
 
 def describe(articles: list[str]) -> str:
     """How a request is logged: counts and hosts, never article text."""
-    hosts = sorted({urlparse(a).netloc for a in articles if _is_url(a)})
-    texts = sum(1 for a in articles if not _is_url(a))
+    hosts = sorted({urlparse(a).netloc for a in articles if is_url(a)})
+    texts = sum(1 for a in articles if not is_url(a))
     parts = [f"{len(articles)} article(s)"]
     if hosts:
         parts.append("from " + ", ".join(hosts[:5]) + (" …" if len(hosts) > 5 else ""))

@@ -36,18 +36,20 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from briefgen.cli_common import (
+from briefgen.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Context,
+    UsageError,
     add_fetch_options,
     add_output_options,
     escape,
     make_context,
 )
-from briefgen.cli_inputs import ARTICLE_SUFFIXES, UsageError, expand_inputs
+from briefgen.cli.inputs import expand_inputs
 from briefgen.errors import IngestError
 from briefgen.ingest import LoadOptions, load_article
+from briefgen.ingest.loader import ARTICLE_SUFFIXES
 from briefgen.models import Article, Brief, Citation, Source
 from briefgen.verify import locate_quote
 
@@ -232,8 +234,7 @@ def main(argv: list[str]) -> int:
     args = parser().parse_intermixed_args(argv)
     ctx = make_context(args)
     settings = ctx.settings
-    options = LoadOptions(fetch_timeout=settings.fetch_timeout, max_fetch_bytes=settings.max_fetch_bytes,
-                          max_article_chars=UNLIMITED_CHARS, allow_private_urls=settings.allow_private_urls)
+    options = LoadOptions.from_settings(settings, max_article_chars=UNLIMITED_CHARS)
     brief_path = Path(args.brief).expanduser()
     brief = load_brief(brief_path)
     items = args.articles or default_files(brief, brief_path)

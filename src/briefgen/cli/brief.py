@@ -1,14 +1,10 @@
-"""The ``briefgen`` command line.
+"""``briefgen ARTICLE...`` (also ``briefgen brief ARTICLE...``): one brief of these articles.
 
-``briefgen ARTICLE...`` makes one brief; subcommands do the rest::
-
-    briefgen batch DIR --out OUT    one brief per subfolder, concurrently, resumable
-    briefgen verify BRIEF.json      re-check a saved brief's citations
-    briefgen models | doctor        which provider and model would be used, and why
-    briefgen slack ... | eval ...   the Slack bot and the evaluation harness
-
-The CLI holds no briefing logic: it turns arguments into
-:class:`~briefgen.config.Settings` and inputs, calls the library, and prints.
+Articles are loaded first (a bad path is a usage error before any model
+call), a cached brief of the same articles, model and settings is reused
+(:mod:`briefgen.cli.cache`), and the brief is printed or written with ``-o``.
+``briefgen --help`` is this command's parser, with the command table's
+``commands:`` block in its description.
 """
 
 from __future__ import annotations
@@ -21,45 +17,33 @@ from typing import Any, Self
 
 from briefgen._files import describe_os_error, write_atomic
 from briefgen._version import __version__
-from briefgen.cli_cache import cache_folder, cache_key, lookup, store
-from briefgen.cli_common import (
+from briefgen.cli.cache import cache_folder, cache_key, lookup, store
+from briefgen.cli.commands import commands_help
+from briefgen.cli.common import (
     CONFIG_HELP,
     EXIT_CODES_HELP,
-    EXIT_FAILED,
     EXIT_OK,
     EXIT_REJECTED,
     EXIT_USAGE,
     Context,
+    UsageError,
     add_fetch_options,
     add_model_options,
     add_output_options,
     escape,
     make_context,
-    quiet_third_party_logs,
-    report_error,
 )
-from briefgen.cli_inputs import UsageError, expand_inputs
+from briefgen.cli.inputs import expand_inputs
 from briefgen.config import Provider
 from briefgen.errors import BriefgenError, EmptyArticleError, OutputError
 from briefgen.models import Brief
 from briefgen.render import FORMATS, render
 
-COMMANDS = ("batch", "verify", "models", "doctor", "slack", "eval", "brief")
-
 DESCRIPTION = """\
 Turn news articles into a short brief whose every claim cites, and is checked
 against, the articles it came from.
 
-commands:
-  briefgen ARTICLE...            one brief of these articles (also: briefgen brief ARTICLE...)
-  briefgen batch DIR --out OUT   one brief per subfolder of DIR, concurrently; re-run to resume
-  briefgen verify BRIEF.json [ARTICLE...]
-                                 re-check every citation of a saved JSON brief
-  briefgen models                which provider and model would be used, and why
-  briefgen doctor                the same plus config, reachability and the local runtime
-  briefgen slack ...             run the Slack bot (needs briefgen[slack])
-  briefgen eval ...              score briefs against an answer key
-  `briefgen COMMAND --help` for a command's options.
+{commands}
 
 ARTICLE is a file, a folder (every .txt/.md/.html file inside), a quoted glob
 ("news/*.html"), an http(s) URL, or - for stdin; mix them freely."""
@@ -83,16 +67,16 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
-def brief_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="briefgen",
-        description=DESCRIPTION,
+        description=DESCRIPTION.format(commands=commands_help()),
         epilog=EXAMPLES + "\n" + CONFIG_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("articles", nargs="*", metavar="ARTICLE", help="files, folders, globs, URLs, or - for stdin")
-    parser.add_argument("-V", "--version", action="version", version=f"briefgen {__version__}")
-    out = parser.add_argument_group("brief")
+    p.add_argument("articles", nargs="*", metavar="ARTICLE", help="files, folders, globs, URLs, or - for stdin")
+    p.add_argument("-V", "--version", action="version", version=f"briefgen {__version__}")
+    out = p.add_argument_group("brief")
     out.add_argument("-f", "--format", choices=FORMATS,
                      help="md (default; rendered when stdout is a terminal), json (what `verify` reads), "
                           "html (one self-contained page), slack (Block Kit JSON)")
@@ -106,79 +90,22 @@ def brief_parser() -> argparse.ArgumentParser:
     out.add_argument("--strict", action="store_true",
                      help="exit 3 if verification rejected any claim the model made, or the model gave "
                           "nothing usable for some article (a partial brief)")
-    add_model_options(parser)
-    add_fetch_options(parser)
-    add_output_options(parser)
-    return parser
+    add_model_options(p)
+    add_fetch_options(p)
+    add_output_options(p)
+    return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point: returns the exit code (see ``briefgen --help``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    verbose = sum(a.count("v") for a in argv if a.startswith("-") and not a.startswith("--") and set(a[1:]) <= {"v"})
-    verbose += argv.count("--verbose")
-    quiet_third_party_logs(verbose)
-    try:
-        if argv and argv[0] in COMMANDS:
-            command, rest = argv[0], argv[1:]
-            if command == "brief":
-                return run_brief(rest)
-            if command == "batch":
-                from briefgen.cli_batch import main as batch_main
-
-                return batch_main(rest)
-            if command == "verify":
-                from briefgen.cli_verify import main as verify_main
-
-                return verify_main(rest)
-            if command in ("models", "doctor"):
-                from briefgen.cli_doctor import main as doctor_main
-
-                return doctor_main(command, rest)
-            if command == "slack":
-                return _delegate_slack(rest)
-            if command == "eval":
-                return _delegate_eval(rest)
-        return run_brief(argv)
-    except BrokenPipeError:  # `briefgen ... | head`: the reader left; that is not an error
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain
-        return EXIT_OK
-    except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        return report_error(exc, verbose=verbose)
-
-
-def _delegate_slack(argv: list[str]) -> int:
-    try:
-        from briefgen.slack.app import main as slack_main
-    except ImportError as exc:
-        print(f"briefgen: error: the Slack bot is not installed ({exc.name or exc}); "
-              "install it with: pip install 'briefgen[slack]'", file=sys.stderr)
-        return EXIT_USAGE
-    return int(slack_main(argv) or 0)
-
-
-def _delegate_eval(argv: list[str]) -> int:
-    try:
-        from briefgen.eval import main as eval_main
-    except ImportError as exc:
-        print(f"briefgen: error: the evaluation harness is not available ({exc}); "
-              "reinstall briefgen with: pip install -e '.[dev]'", file=sys.stderr)
-        return EXIT_USAGE
-    return int(eval_main(argv) or 0)
-
-
-def run_brief(argv: list[str]) -> int:
-    parser = brief_parser()
-    args = parser.parse_intermixed_args(argv)  # `briefgen a.txt -q b.txt` works too
+def main(argv: list[str]) -> int:
+    """``briefgen [brief] ARTICLE...``: returns the exit code."""
+    command_line = parser()
+    args = command_line.parse_intermixed_args(argv)  # `briefgen a.txt -q b.txt` works too
     implicit_stdin = False
     if not args.articles:
         if not sys.stdin.isatty():
             args.articles, implicit_stdin = ["-"], True  # `cat story.txt | briefgen` works like `briefgen -`
         else:
-            return _no_articles(parser)
+            return _no_articles(command_line)
     fmt = args.format
     if args.output and fmt is None:
         fmt = SUFFIX_FORMATS.get(Path(args.output).suffix.lower())
@@ -192,7 +119,7 @@ def run_brief(argv: list[str]) -> int:
         brief = make_brief(args, ctx)
     except EmptyArticleError as exc:
         if implicit_stdin and exc.source == "<stdin>":  # `briefgen` alone, with nothing piped in
-            return _no_articles(parser)
+            return _no_articles(command_line)
         raise
     for warning in brief.warnings:
         ctx.warn(warning)
@@ -243,12 +170,7 @@ def make_brief(args: argparse.Namespace, ctx: Context) -> Brief:
     from briefgen.pipeline import load_articles
 
     settings = ctx.settings
-    options = LoadOptions(
-        fetch_timeout=settings.fetch_timeout,
-        max_fetch_bytes=settings.max_fetch_bytes,
-        max_article_chars=settings.max_article_chars,
-        allow_private_urls=settings.allow_private_urls,
-    )
+    options = LoadOptions.from_settings(settings)
     inputs = expand_inputs(args.articles, title=args.title, published=args.date, options=options)
     with Progress(ctx) as progress:
         progress.update("loading articles")
@@ -407,13 +329,3 @@ def print_usage_table(ctx: Context, brief: Brief) -> None:
     ctx.err.print(summary_line(brief))
     for rejected in brief.rejected:
         ctx.err.print(f"  rejected ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(' '.join(rejected.reason.split()))}")
-
-
-def exit_code_for(brief: Brief | BriefgenError, strict: bool) -> int:
-    if isinstance(brief, BriefgenError):
-        return EXIT_FAILED
-    return EXIT_REJECTED if strict and (brief.rejected or brief.failures) else EXIT_OK
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,19 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from briefgen.errors import BriefgenError
+from briefgen.cli.common import UsageError
 from briefgen.ingest import ArticleInput, LoadOptions
-from briefgen.ingest.loader import from_html, from_text, is_url
-
-ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"})
-"""What a folder contributes; other files in it are ignored."""
+from briefgen.ingest.loader import ARTICLE_SUFFIXES, from_html, from_text, is_url
 
 SKIPPED_NAMES = ("readme", "facts", "license", "licence", "changelog", "notes")
 """Folder files that are about the articles, not articles (seeds/FACTS.md)."""
-
-
-class UsageError(BriefgenError):
-    """A command-line mistake: exit code 2."""
 
 
 def folder_articles(folder: Path) -> list[Path]:

@@ -28,6 +28,11 @@ from briefgen.config import Settings
 from briefgen.configfile import ConfigFile, load_config, merged_env
 from briefgen.errors import BriefgenError, ConfigError, IngestError
 
+
+class UsageError(BriefgenError):
+    """A command-line mistake: exit code 2."""
+
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -173,8 +178,6 @@ def make_context(args: argparse.Namespace, env: Mapping[str, str] | None = None,
 def report_error(exc: BaseException, *, verbose: int = 0, stream: TextIO | None = None) -> int:
     """One clear line on stderr (a traceback too with -v); returns the exit code."""
     stream = stream or sys.stderr
-    from briefgen.cli_inputs import UsageError
-
     if isinstance(exc, KeyboardInterrupt):
         print("briefgen: interrupted", file=stream)
         return EXIT_INTERRUPTED

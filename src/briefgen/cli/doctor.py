@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen._version import __version__
-from briefgen.cli_common import (
+from briefgen.cli.common import (
     CONFIG_HELP,
     EXIT_FAILED,
     EXIT_OK,
@@ -34,7 +34,7 @@ from briefgen.errors import BriefgenError
 REACH_TIMEOUT = 5.0
 
 
-def parser(command: str) -> argparse.ArgumentParser:
+def parser(command: str = "doctor") -> argparse.ArgumentParser:
     what = ("Which provider and model a brief would use, and why; the models that provider offers; "
             "and the packaged local models." if command == "models" else
             "Check the setup: config file, where each setting comes from, the provider that would be used "
@@ -215,7 +215,17 @@ def show(ctx: Context, report: dict[str, Any], *, doctor: bool) -> None:
         p(f"[bold {'green' if report['ok'] else 'red'}]{'OK: a brief can be made now' if report['ok'] else 'NOT READY: see ✗ above'}[/]")
 
 
-def main(command: str, argv: list[str]) -> int:
+def models(argv: list[str]) -> int:
+    """``briefgen models``: which provider and model, and why; exit 1 when there is none."""
+    return _run("models", argv)
+
+
+def doctor(argv: list[str]) -> int:
+    """``briefgen doctor``: the whole setup; exit 1 when no brief could be made now."""
+    return _run("doctor", argv)
+
+
+def _run(command: str, argv: list[str]) -> int:
     args = parser(command).parse_args(argv)
     ctx = make_context(args)
     report = gather(ctx, doctor=command == "doctor")
