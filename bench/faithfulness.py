@@ -4,7 +4,8 @@ Two steps, so the labels never see the verifier's verdict:
 
 1. ``collect``: brief each cluster live (the configured provider; by default the
    bundled local model), recording every HTTP exchange into
-   ``bench/results/live/<cluster>.yaml`` and the brief into ``<cluster>.json``.
+   ``bench/results/live/<cluster>@<n>.yaml`` and the brief into ``<cluster>@<n>.json``
+   (n counts the runs; every run is kept).
 2. ``pairs``: read those recordings and write every (claim, cited sentence)
    pair the model proposed, in every attempt, re-asks included, as JSONL
    *without* any verdict: ``{"id", "cluster", "article", "claim", "sentence"}``.
@@ -46,9 +47,10 @@ def collect(clusters: list[Path]) -> int:
     LIVE.mkdir(parents=True, exist_ok=True)
     recorder = vcr.VCR(record_mode="all", filter_headers=["authorization"], decode_compressed_response=True)
     for cluster in clusters:
-        name = cluster.name
+        # every run is kept: <cluster>@<n>.yaml/.json, n counting up, so the set grows run by run
+        n = 1 + max((int(p.stem.rsplit("@", 1)[1]) for p in LIVE.glob(f"{cluster.name}@*.yaml")), default=0)
+        name = f"{cluster.name}@{n}"
         cassette = LIVE / f"{name}.yaml"
-        cassette.unlink(missing_ok=True)  # record mode "all" appends to an existing file
         started = time.perf_counter()
         with recorder.use_cassette(str(cassette)):
             brief = summarize(folder_articles(cluster))
@@ -86,7 +88,7 @@ def pairs() -> int:
 
     seen: set[str] = set()
     for cassette in sorted(LIVE.glob("*.yaml")):
-        cluster = cassette.stem
+        cluster = cassette.stem.split("@", 1)[0]
         folder = ROOT / "seeds" if cluster == "seeds" else ROOT / "eval" / "clusters" / cluster
         articles = {a.id: a for a in (load_article(p) for p in folder_articles(folder))}
         for article_id, claim, quote in _proposals(cassette):

@@ -110,3 +110,35 @@ def test_disputed_statements_surface_the_sources_own_caveats() -> None:
     for conflict in found:
         citation = conflict.sides[0].citations[0]
         assert citation.quote == conflict.topic
+
+
+def test_a_claim_about_another_country_is_not_cited_for_this_one() -> None:
+    # Myanmar cluster, live run: "Myanmar declared a state of emergency" also cited a sentence
+    # saying Thailand declared one in Bangkok.
+    from briefgen.ingest import from_text
+
+    myanmar = from_text("A state of emergency was declared in six regions of Myanmar, including Naypyidaw, the capital.",
+                        article_id="002")
+    thailand = from_text("The authorities in neighbouring Thailand declared a state of emergency in the capital Bangkok, "
+                         "AFP reported.", article_id="000")
+    claims = [
+        claim(myanmar, "Myanmar declared a state of emergency", "A state of emergency was declared in six regions of Myanmar"),
+        claim(thailand, "Thailand declared a state of emergency in Bangkok, AFP reported.",
+              "Thailand declared a state of emergency in the capital Bangkok"),
+    ]
+    points = build_points(group_claims(claims), {"002": "B", "000": "A"}, limit=5)
+    assert len(points) == 2
+    for point in points:
+        assert len(point.citations) == 1
+
+
+def test_differently_credited_reports_of_one_fact_stay_one_point() -> None:
+    s = _seeds()
+    claims = [
+        claim(s["000"], "Tass reported Kim will send 5,000 construction workers and 1,000 sappers.",
+              "has decided to send 5,000 military construction workers and 1,000 sappers"),
+        claim(s["001"], "According to RIA Novosti, the North will send 1,000 engineers and 5,000 construction workers.",
+              "dispatch one-thousand engineers to remove landmines in Russian territory and five-thousand construction workers"),
+    ]
+    points = build_points(group_claims(claims), {a.id: a.label for a in s.values()}, limit=5)
+    assert len(points) == 1 and len(points[0].citations) == 2

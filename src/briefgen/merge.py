@@ -20,12 +20,15 @@ from datetime import date
 from briefgen.models import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
 from briefgen.verify import (
     QuoteMatch,
+    attribution_phrase,
     check_numbers,
     content_words,
     extract_numbers,
     format_number,
     make_citation,
+    named_parties,
     sentence_span,
+    unsupported_words,
 )
 
 
@@ -180,6 +183,34 @@ def group_claims(
     return groups
 
 
+def split_incompatible(group: Group) -> list[Group]:
+    """The group, minus members that are about someone or somewhere else, which get points of their own.
+
+    A point shows its representative's text with every member's citation, so each member must
+    be about the same parties. Myanmar cluster, live run: "Myanmar declared a state of emergency"
+    cited, beside Myanmar's sentence, one saying *Thailand* declared one in Bangkok: the words
+    were alike enough to group. A member whose claim names a party that neither the point's
+    text nor its sentences name is split off. (Not the who-does-what rule: sources say
+    "Pyongyang will send" and "Kim decided to send" of one decision.)
+    """
+    if len(group.claims) < 2:
+        return [group]
+    best = _representative(group)
+    context = f"{best.text}\n{best.support}"
+    kept, apart = [best], []
+    for claim in group.claims:
+        if claim is best:
+            continue
+        # who *reports* it may differ (that is an attribution conflict, not another fact)
+        credited = set(named_parties(attribution_phrase(claim.support) or ""))
+        names = [w for w in named_parties(claim.text) if w not in credited and unsupported_words(w, context)]
+        if names:
+            apart.append(claim)
+        else:
+            kept.append(claim)
+    return [Group(kept), *(part for sub in group_claims(apart) for part in split_incompatible(sub))]
+
+
 def _representative(group: Group) -> VerifiedClaim:
     """The claim that says most: most numbers (totals and their parts), then earliest rank."""
     return max(group.claims, key=lambda c: (len(c.numbers), -c.rank, -len(c.text)))
@@ -215,6 +246,7 @@ def to_point(group: Group, outlet_of: dict[str, str]) -> Point:
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
     """Points ordered by support (distinct outlets), then by how early the model listed them."""
+    groups = [part for group in groups for part in split_incompatible(group)]
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), g.rank))
     return [to_point(g, outlet_of) for g in ordered[:limit]]
 

@@ -45,7 +45,7 @@ from briefgen.verify.text import normalize, normalize_with_map
 # Function words: never required to occur in the sentence. Quantity words that change a
 # fact ("more", "only", "nearly", "least") are deliberately *not* here.
 STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "by", "with", "from", "as", "into", "onto", "upon", "over", "under", "about", "around", "after", "before", "since", "until", "during", "between", "among", "against", "within", "without", "via", "per", "than", "then", "so", "that", "this", "these", "those", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "while", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having", "do", "does", "did", "done", "it", "its", "it's", "their", "theirs", "them", "they", "he", "him", "his", "she", "her", "hers", "we", "our", "us", "you", "your", "i", "me", "my", "also", "too", "very", "just", "both", "each", "other", "another", "such", "same", "own", "any", "some", "all", "if", "because", "though", "although", "however", "whether", "yet", "one's", "itself", "themselves", "himself", "herself"]
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "by", "with", "from", "as", "into", "onto", "upon", "over", "under", "about", "around", "after", "before", "since", "until", "during", "between", "among", "against", "within", "without", "via", "per", "than", "then", "so", "that", "this", "these", "those", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "while", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having", "do", "does", "did", "done", "it", "its", "it's", "their", "theirs", "them", "they", "he", "him", "his", "she", "her", "hers", "we", "our", "us", "you", "your", "i", "me", "my", "also", "too", "very", "just", "both", "each", "other", "another", "such", "same", "own", "any", "some", "all", "if", "because", "though", "although", "however", "whether", "yet", "one's", "itself", "themselves", "himself", "herself", "people", "person", "persons"]
 )
 
 NEGATIONS = frozenset(["not", "no", "never", "neither", "nor", "none", "nothing", "nobody", "cannot", "without"])
@@ -96,6 +96,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 """Names that sources spell several ways; each side counts as the other. Kept short on
 purpose: any other name in a claim must occur in its cited sentences."""
+
+SYNONYMS: tuple[frozenset[str], ...] = (
+    frozenset({"die", "dead", "death", "kill", "fatal"}),
+    frozenset({"injur", "injuri", "wound", "hurt"}),
+    frozenset({"earthquak", "quak", "tremor"}),
+    frozenset({"hit", "struck", "strike"}),
+)
+"""Stems news reports use for one thing ("144 dead" = "144 people died" = "killed 144").
+Each class counts as one word; kept to these because every added class widens what a
+claim may say. A number still keeps its role: "dead" and "injured" are different classes."""
+
+_SYNONYM_OF: dict[str, frozenset[str]] = {stem: group for group in SYNONYMS for stem in group}
 
 _WORD = re.compile(r"(?:[a-z]\.){2,}|\$?\d[\d,.]*\d%?|[\w$][\w'’-]*")
 _DEFINED = re.compile(
@@ -219,8 +231,8 @@ def expanded_words(text: str, language: str = "en", extra_aliases: Iterable[tupl
     return frozenset(words)
 
 
-def _matches(word: str, available: frozenset[str]) -> bool:
-    if word in available:
+def _matches(word: str, available: frozenset[str] | set[str]) -> bool:
+    if word in available or (word in _SYNONYM_OF and _SYNONYM_OF[word] & available):
         return True
     # A demonym and its country share a long stem (korean/korea, ukrainian/ukrain): accept a
     # common prefix of at least five letters that covers all but the last three of both.
@@ -508,6 +520,8 @@ def complete_attribution(claim: str, support: str, *, language: str = "en", arti
     phrase = attribution_phrase(support)
     if phrase is None:
         return None
+    if re.match(r"(?:The|A|An)\s", phrase):  # ", the junta also reported", not ", The junta..."
+        phrase = phrase[0].lower() + phrase[1:]
     completed = f"{claim.strip().rstrip('.').rstrip(',')}, {phrase}."
     if support_problems(completed, support, language=language, article_text=article_text):
         return None
@@ -604,13 +618,13 @@ def number_role_problems(summary: str, support: str, *, language: str = "en") ->
             continue  # a number the points lack is the number check's; one they give bare ("6,000 in total") has no role to keep
         if after:
             unit = after[:2]
-            if not any(u in near[value] for u in unit):
+            if not any(_matches(u, near[value]) for u in unit):
                 problems.append(Problem(
                     "role",
                     f"it gives {value:,g} as \"{unit_word}\", but the points use {value:,g} for something "
                     "else; keep each number with what it counts.",
                 ))
-        elif before and not set(before[-2:]) & near[value]:
+        elif before and not any(_matches(b, near[value]) for b in before[-2:]):
             problems.append(Problem(
                 "role",
                 f"it uses {value:,g} in a way the points do not; keep each number with what it counts.",
@@ -688,6 +702,12 @@ def agent_problems(summary: str, support: str, *, language: str = "en", article_
             "keep who does what as the points say.",
         ))
     return problems
+
+
+def named_parties(text: str) -> list[str]:
+    """Capitalised names in ``text`` (not its function words or markers): who and where it is about."""
+    words = re.findall(r"(?:[A-Z]\.){2,}|[A-Z][\w'’-]*", re.sub(r"\bUS\b", "U.S.", text))
+    return list(dict.fromkeys(w for w in words if _is_content(re.sub(r"['’]s$", "", w).lower())))
 
 
 def _near(a: frozenset[str], b: frozenset[str]) -> bool:
