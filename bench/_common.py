@@ -5,9 +5,10 @@ Answers come from one of two places, and every result file says which:
 * ``recorded`` — the vcrpy cassette of the real local model briefing the five
   seeds (``tests/cassettes/seeds_brief.yaml``), served by
   :class:`briefgen.testing.FakeOpenAIServer` byte for byte;
-* ``crafted`` — a deterministic stand-in model (:func:`crafted_model`) that
-  quotes the first sentences of each article, used when no cassette exists
-  and for stories the cassette does not cover.
+* ``crafted`` — a deterministic stand-in model (:func:`crafted_model`,
+  answering with :func:`briefgen.testing.crafted_answer`) that quotes the
+  first sentences of each article, used when no cassette exists and for
+  stories the cassette does not cover.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from briefgen.config import Settings
 
 logging.getLogger("instructor").setLevel(logging.CRITICAL)  # its retry logs would drown the results
-from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -123,47 +124,6 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 
 # --- answer sources --------------------------------------------------------------------
 
-_SENTENCE = re.compile(r"[^.!?\n]{30,}?[.!?](?=\s|$)")
-_ARTICLE = re.compile(r"<article>\n?(.*?)\n?</article>", re.DOTALL)
-
-
-def _tool_name(request: dict[str, Any]) -> str:
-    for tool in request.get("tools") or []:
-        return str(tool.get("function", {}).get("name", ""))
-    return ""
-
-
-def _user_text(request: dict[str, Any]) -> str:
-    users = [m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"]
-    return users[0] if users else ""
-
-
-def _claim_bounds(request: dict[str, Any]) -> tuple[int, int]:
-    """(minItems, maxItems) of the claims list in the request's tool schema."""
-    for tool in request.get("tools") or []:
-        claims = tool.get("function", {}).get("parameters", {}).get("properties", {}).get("claims", {})
-        return int(claims.get("minItems", 1)), int(claims.get("maxItems", 6))
-    return 1, 6
-
-
-def crafted_answer(request: dict[str, Any]) -> dict[str, Any]:
-    """A plausible, always-verifiable answer: claims are sentences quoted verbatim."""
-    name = _tool_name(request)
-    _, max_claims = _claim_bounds(request)
-    text = _user_text(request)
-    if name == "Synthesis":
-        points = [line.split(". ", 1)[-1] for line in text.splitlines() if re.match(r"^\d+\. ", line)]
-        first = points[0] if points else "No points"
-        headline = " ".join(first.rstrip(".").split()[:10])
-        return tool_call_completion({"headline": headline, "lede": first[:400]}, name="Synthesis",
-                                    prompt_tokens=len(text) // 4 + 150, completion_tokens=60)
-    match = _ARTICLE.search(text)
-    article = match.group(1) if match else text
-    sentences = [s.strip() for s in _SENTENCE.findall(article) if 40 <= len(s.strip()) <= 230]
-    claims = [{"claim": s, "quote": s} for s in sentences[:max_claims]] or [{"claim": article[:200], "quote": article[:200]}]
-    return tool_call_completion({"claims": claims}, name=name or "Extraction",
-                                prompt_tokens=len(text) // 4 + 250, completion_tokens=45 * len(claims))
-
 
 class CraftedModel:
     """A ``fallback=`` for FakeOpenAIServer; memoised so repeated requests cost a lookup.
@@ -182,7 +142,8 @@ class CraftedModel:
         cache = self.cache
         reply = cache.get(key)
         if reply is None:
-            reply = cache[key] = CraftedReply(body=json.dumps(crafted_answer(request)).encode())
+            # as many claims as the request's schema allows, like a model that uses its room
+            reply = cache[key] = crafted_answer(request, claims=None)
         return reply
 
 
@@ -238,37 +199,15 @@ def wait_quiet(max_wait: float = 60.0, threshold: float = 0.7) -> float:
 
 # --- proposed fixes, applied in-process so their effect can be measured ---------------
 
+# content-cache and no-templating are in the code now (verify.content_words is memoised; llm passes no
+# context= to instructor), so they are no longer offered.
 PROPOSED = {
-    "content-cache": "merge.similarity / schema.content_words: compute each claim's content words once "
-    "(memoise, or store them on VerifiedClaim) — group_claims re-normalises both claims' text for every "
-    "pair it compares",
-    "no-templating": "llm.ModelClient.structured: stop passing context= to instructor (it renders every "
-    "message as a Jinja2 template, article text included); hand the validation context to the "
-    "validators through a ContextVar instead",
     "shared-ssl": "llm.build_openai_client: build the SSL context once per process and pass "
     "http_client=openai.DefaultAsyncHttpxClient(verify=ctx); openai.AsyncOpenAI() otherwise loads the CA "
     "bundle on every summarize() (~35 ms here)",
     "segment-fastpath": "ingest.segment.split_sentences: skip pysbd for a paragraph with no sentence "
     "terminator before its end (it is one sentence); pysbd is ~85% of ingest time",
 }
-
-
-def _content_cache() -> None:
-    import functools
-
-    from briefgen import merge, schema
-
-    # older merge.py: _content(text); newer: schema.content_words(text), imported into merge
-    for module, name in ((merge, "_content"), (merge, "content_words"), (schema, "content_words")):
-        function = getattr(module, name, None)
-        if function is not None and not hasattr(function, "cache_info"):
-            setattr(module, name, functools.lru_cache(maxsize=8192)(function))
-
-
-def _no_templating() -> None:
-    from instructor.v2.core import patch
-
-    patch.handle_templating = lambda kwargs, **_: kwargs  # what instructor does when context is None
 
 
 def _shared_ssl() -> None:
@@ -307,8 +246,6 @@ def _segment_fastpath() -> None:
 
 
 _PATCHES: dict[str, Callable[[], None]] = {
-    "content-cache": _content_cache,
-    "no-templating": _no_templating,
     "shared-ssl": _shared_ssl,
     "segment-fastpath": _segment_fastpath,
 }

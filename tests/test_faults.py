@@ -31,10 +31,9 @@ from briefgen.errors import (
     UnexpectedError,
 )
 from briefgen.models import Brief
-from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer, tool_call_completion
 
 from .conftest import SEEDS
-from .crafted import crafted_extraction, crafted_fallback, crafted_synthesis
 
 ID_001, ID_002, ID_003 = "001_34c3b9da6c95dac3", "002_90632c3da004c7e2", "003_e9035b24404bf71a"
 ARTICLE = str(SEEDS / f"{ID_003}.txt")
@@ -58,7 +57,7 @@ def answer_by_article(faults: dict[str, CraftedReply]) -> Callable[[dict[str, An
         found = re.search(r"Article (\S+) \(", str(user))
         if _tool_name(request) != "Synthesis" and found and found.group(1) in faults:
             return faults[found.group(1)]
-        return crafted_fallback(request)
+        return crafted_answer(request)
 
     return answer
 
@@ -81,7 +80,7 @@ def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer(fallback=crafted_fallback) as fake:
+    with FakeOpenAIServer(fallback=crafted_answer) as fake:
         yield fake
 
 
@@ -93,7 +92,8 @@ def test_crafted_happy_path_produces_a_single_source_brief(server: FakeOpenAISer
     brief = briefgen.summarize(ARTICLE, settings=settings_for(server))
     assert brief.single_source
     assert brief.points and brief.complete and not brief.failures
-    assert brief.headline == "PYONGYANG, North Korea — North Korean leader Kim"  # the model's, not the fallback
+    # the crafted model's (the first point's first ten words), not the fallback (the whole top point)
+    assert brief.headline == "PYONGYANG, North Korea — North Korean leader Kim Jong Un"
     assert brief.provenance.provider == "base_url"
     assert len(server.requests) == 2  # one extraction, one synthesis
 
@@ -144,7 +144,8 @@ def test_crafted_invented_quote_is_fed_back_then_rejected(server: FakeOpenAIServ
         ]
     }
     reply = CraftedReply(body=tool_call_completion(invented))
-    server.queue(reply, reply, crafted_synthesis())
+    synthesis = tool_call_completion({"headline": "Crafted headline", "lede": "Crafted lede."}, name="Synthesis")
+    server.queue(reply, reply, CraftedReply(body=synthesis))
     brief = briefgen.summarize(ARTICLE, settings=settings_for(server, max_retries=1))
     reask = server.requests[1]
     feedback = json.dumps(reask["messages"])
@@ -255,7 +256,7 @@ def test_crafted_synthesis_failure_is_recorded_and_falls_back(server: FakeOpenAI
     def fallback(request: dict[str, object]) -> CraftedReply:
         if _tool_name(request) == "Synthesis":
             return CraftedReply(status=503, body={"error": {"message": "overloaded"}})
-        return crafted_fallback(request)
+        return crafted_answer(request)
 
     server.fallback = fallback
     brief = briefgen.summarize(ARTICLE, settings=settings_for(server, transport_retries=1))
@@ -484,7 +485,7 @@ def test_no_provider_names_the_three_fixes(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_crafted_extraction_helper_quotes_the_article() -> None:
-    reply = crafted_extraction({"messages": [{"role": "user", "content": "<article>\nOne two three four five six.\n</article>"}]})
+    reply = crafted_answer({"messages": [{"role": "user", "content": "<article>\nOne two three four five six.\n</article>"}]})
     assert b"One two three four five six." in reply.payload()
 
 

@@ -19,10 +19,9 @@ import pytest
 import briefgen
 from briefgen import local
 from briefgen.config import DEFAULT_OPENAI_MODEL, Settings, resolve_provider
-from briefgen.testing import FakeOpenAIServer
+from briefgen.testing import FakeOpenAIServer, crafted_answer
 
 from .conftest import SEEDS
-from .crafted import crafted_fallback
 
 ARG_URL = "http://127.0.0.1:1111/v1"
 BG_URL = "http://127.0.0.1:2222/v1"
@@ -161,7 +160,7 @@ def test_local_keeps_its_long_timeout_and_settings_can_shorten_the_deadline() ->
 
 @pytest.fixture
 def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer(fallback=crafted_fallback) as fake:
+    with FakeOpenAIServer(fallback=crafted_answer) as fake:
         yield fake
 
 

@@ -19,7 +19,7 @@ from briefgen.render import render
 from briefgen.verify import extract_numbers
 
 from .conftest import fresh_cassette, make_vcr, seed_paths
-from .test_ingest import BOILERPLATE, CAPTIONS
+from .ingest.test_seed_pages import BOILERPLATE, CAPTIONS
 
 pytestmark = pytest.mark.cassette
 

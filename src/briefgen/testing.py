@@ -13,6 +13,9 @@ Two sources of answers:
   :meth:`FakeOpenAIServer.queue`, for faults a real model will not produce
   on demand (HTTP 429 with ``Retry-After``, 500, slow answers, malformed or
   cut-off JSON). Tests that use them say so in their names.
+  :func:`crafted_answer` (``FakeOpenAIServer(fallback=crafted_answer)``)
+  answers any briefgen request with a hand-made answer that always passes
+  verification, for tests about everything around the model.
 
 The server binds 127.0.0.1 only and stops with its context manager.
 """
@@ -20,6 +23,7 @@ The server binds 127.0.0.1 only and stops with its context manager.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -77,6 +81,56 @@ def tool_call_completion(arguments: str | dict[str, Any], *, name: str = "Extrac
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def _user_message(request: dict[str, Any]) -> str:
+    """The first user message: the prompt (re-asks append theirs after it)."""
+    return next((m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"), "")
+
+
+def crafted_article_text(request: dict[str, Any]) -> str:
+    """The article an extraction request carries (between ``<article>`` tags), or ``""``."""
+    found = re.search(r"<article>\n(.*)\n</article>", _user_message(request), re.DOTALL)
+    return found.group(1) if found else ""
+
+
+def _claims_allowed(request: dict[str, Any]) -> int:
+    """``maxItems`` of the claims list in the request's tool schema (6 when it has none)."""
+    for tool in request.get("tools") or []:
+        claims = tool.get("function", {}).get("parameters", {}).get("properties", {}).get("claims", {})
+        return int(claims.get("maxItems", 6))
+    return 6
+
+
+def _clip(sentence: str, limit: int = 200) -> str:
+    """At most ``limit`` characters, cut between words: half a word is no word of the article."""
+    return sentence if len(sentence) <= limit else sentence[: limit + 1].rsplit(" ", 1)[0]
+
+
+def crafted_answer(request: dict[str, Any], *, claims: int | None = 3, headline: str | None = None) -> CraftedReply:
+    """A hand-made answer to either briefgen call that always passes verification (NOT a recording).
+
+    Extraction: the article's first ``claims`` sentences of five words or more,
+    each as claim and as quote (``claims=None``: as many as the request's schema
+    allows); a very short article is quoted whole. Synthesis: the first point's
+    own first ten words as headline (or ``headline``), the point as lede. Use it
+    where a test is about briefgen's behaviour around the model, never about
+    what a model would say.
+    """
+    tools = request.get("tools") or []
+    name = tools[0]["function"]["name"] if tools else "Extraction"
+    if name == "Synthesis":
+        points = re.findall(r"^\d+\. (.+)$", _user_message(request), re.MULTILINE)
+        first = points[0] if points else "Crafted brief"
+        # the first point's own words, unaltered: the headline is held to the points' words
+        title = headline or " ".join(first.split()[:10]).rstrip(".,;:—-– ")
+        return CraftedReply(body=tool_call_completion({"headline": title, "lede": first[:400]}, name="Synthesis"))
+    text = crafted_article_text(request)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 5]
+    items = [{"claim": _clip(s), "quote": _clip(s)} for s in sentences[: claims or _claims_allowed(request)]]
+    if not items:  # a very short article: quote what there is
+        items = [{"claim": _clip(text.strip()), "quote": _clip(text.strip())}]
+    return CraftedReply(body=tool_call_completion({"claims": items}, name="Extraction"))
 
 
 class _Server(ThreadingHTTPServer):
@@ -153,7 +207,7 @@ class FakeOpenAIServer:
         with self._lock:
             self.crafted.extend(replies)
 
-    def start(self) -> FakeOpenAIServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -161,7 +215,7 @@ class FakeOpenAIServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -210,14 +264,14 @@ class FakeOpenAIServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server's naming
                 if self.path.rstrip("/").endswith("/models"):
                     body = {"object": "list", "data": [{"id": server.model_id, "object": "model", "owned_by": "fake"}]}
                     self._send(200, {}, json.dumps(body).encode())
                 else:
                     self._send(404, {}, b'{"error": {"message": "not found"}}')
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 reply = server._answer(body)

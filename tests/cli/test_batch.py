@@ -1,6 +1,6 @@
 """``briefgen batch``: one brief per subfolder, concurrent, written as each finishes, resumable.
 
-Crafted model answers (tests/cli_fixtures.py), not recordings: the tests are
+Crafted model answers (tests/cli/fixtures.py), not recordings: the tests are
 about the batch machinery — files, JSONL, resume after Ctrl-C or kill -9.
 """
 
@@ -25,10 +25,16 @@ import pytest
 from briefgen import _files
 from briefgen.cli import main
 from briefgen.models import Brief
-from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
-from tests.cli_fixtures import CRAFTED_MODEL, crafted_answer, crafted_article_text, crafted_server
-from tests.conftest import ROOT
-from tests.test_cli import hermetic_env  # noqa: F401 - the same hermetic environment
+from briefgen.testing import (
+    CraftedReply,
+    FakeOpenAIServer,
+    crafted_answer,
+    crafted_article_text,
+    tool_call_completion,
+)
+
+from ..conftest import ROOT
+from .fixtures import CRAFTED_MODEL, crafted_server
 
 SENTENCES = (
     "The {name} committee approved a plan for {n} new buses on Monday. "

@@ -16,7 +16,7 @@ from briefgen.errors import (
 )
 from briefgen.ingest import from_html, from_text, load_article
 
-from .conftest import SEEDS, seed_paths
+from ..conftest import SEEDS, seed_paths
 
 # Boilerplate named in shared/seeds/FACTS.md that must never reach the model.
 BOILERPLATE = [

@@ -3,56 +3,42 @@
 The answers here are hand-made (crafted), NOT recordings of a model: the CLI
 tests are about the command line — inputs, options, formats, exit codes,
 batch resume — so the model is stood in for by a
-:class:`~briefgen.testing.FakeOpenAIServer` whose fallback quotes the first
-sentences of whatever article the request carries. Every quote is therefore
-verbatim article text and passes verification, deterministically.
+:class:`~briefgen.testing.FakeOpenAIServer` whose fallback,
+:func:`briefgen.testing.crafted_answer`, quotes the first sentences of
+whatever article the request carries. Every quote is therefore verbatim
+article text and passes verification, deterministically.
 
-Run ``python -m tests.cli_fixtures`` to get the same crafted server on a port
+Run ``python -m tests.cli.fixtures`` to get the same crafted server on a port
 for trying the CLI by hand (``--base-url`` is printed).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+import pytest
+
+from briefgen.testing import FakeOpenAIServer, crafted_answer
 
 CRAFTED_MODEL = "fake-model"
 
 
-def _message(request: dict[str, Any], role: str) -> str:
-    return next((m.get("content") or "" for m in request.get("messages", []) if m.get("role") == role), "")
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No user config, keys, proxies or BRIEFGEN_* settings leak into a test."""
+    import os
 
-
-def crafted_article_text(request: dict[str, Any]) -> str:
-    found = re.search(r"<article>\n(.*)\n</article>", _message(request, "user"), re.DOTALL)
-    return found.group(1) if found else ""
-
-
-def crafted_answer(request: dict[str, Any], *, claims: int = 3) -> CraftedReply:
-    """Extraction: the article's first sentences as claim and quote. Synthesis: the first point."""
-    tools = request.get("tools") or []
-    name = tools[0]["function"]["name"] if tools else "Extraction"
-    if name == "Synthesis":
-        points = re.findall(r"^\d+\. (.+)$", _message(request, "user"), re.MULTILINE)
-        first = points[0] if points else "Crafted brief"
-        # the first point's own words, unaltered: the headline is held to the points' words
-        headline = " ".join(first.split()[:10]).rstrip(".,;:—-– ")
-        body = tool_call_completion({"headline": headline, "lede": first[:400]}, name="Synthesis",
-                                    prompt_tokens=200, completion_tokens=40)
-        return CraftedReply(body=body)
-    text = crafted_article_text(request)
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 5]
-    items = [{"claim": s[:200], "quote": s[:200]} for s in sentences[:claims]]
-    if not items:  # a very short article: quote what there is
-        items = [{"claim": text.strip()[:200], "quote": text.strip()[:200]}]
-    return CraftedReply(body=tool_call_completion({"claims": items}, name="Extraction",
-                                                  prompt_tokens=300 + len(text) // 4, completion_tokens=80))
+    for key in list(os.environ):
+        if key.startswith(("BRIEFGEN_", "OPENAI_")) or key.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # a fresh brief cache per test
+    monkeypatch.setenv("BRIEFGEN_TRANSPORT_RETRIES", "0")
 
 
 def crafted_server(**kwargs: Any) -> FakeOpenAIServer:

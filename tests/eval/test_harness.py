@@ -29,10 +29,10 @@ from briefgen.models import (
     Usage,
 )
 
-from .conftest import CASSETTES, ROOT, SEEDS
+from ..conftest import CASSETTES, ROOT, SEEDS
 
 CASSETTE = CASSETTES / "seeds_brief.yaml"
-EXPECTED = Path(__file__).parent / "data" / "eval_seeds_expected.json"
+EXPECTED = Path(__file__).resolve().parents[1] / "data" / "eval_seeds_expected.json"
 # Figures that depend on the machine, not on the recording.
 VOLATILE = {"wall_time_s"}
 
@@ -286,3 +286,15 @@ def test_conflict_keys_keep_three_digit_numbers_and_drop_file_ids() -> None:
     keys = conflict_keys("Death toll: 002 gives 144 dead and 730 injured; 003 and 004 give 694 dead; 000, 001 say 1,000.")
     assert {"144", "730", "694", "1,000"} <= set(keys)
     assert not {"002", "003", "004", "000", "001", "000,"} & set(keys)
+
+
+def test_replay_without_pyyaml_is_one_line_naming_the_eval_extra(monkeypatch, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    cassette = tmp_path / "cassette.yaml"
+    cassette.write_text("interactions: []\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "yaml", None)  # what a base install without briefgen[eval] looks like
+    code = harness.main([str(SEEDS), "--replay", str(cassette), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--replay" in err and "pip install 'briefgen[eval]'" in err and len(err.strip().splitlines()) == 1

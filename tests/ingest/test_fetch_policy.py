@@ -37,8 +37,13 @@ from briefgen.ingest.fetch import FetchPolicy, blocked_reason, fetch_page
 from briefgen.models import Brief
 from briefgen.pipeline import load_articles
 from briefgen.slack.links import is_private_url
-from tests.cli_fixtures import ARTICLE_PAGE, CRAFTED_MODEL, crafted_server
-from tests.test_cli import hermetic_env  # noqa: F401 - no user config or BRIEFGEN_* leaks in
+
+from ..cli.fixtures import (
+    ARTICLE_PAGE,
+    CRAFTED_MODEL,
+    crafted_server,
+    hermetic_env,  # noqa: F401 - no user config or BRIEFGEN_* leaks in
+)
 
 METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 

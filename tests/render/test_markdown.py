@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from briefgen.models import (
     Brief,
@@ -34,7 +34,7 @@ def sample_brief() -> Brief:
             Source(id="004", outlet="Korea Daily", title=None, url=None, published=date(2024, 10, 22), sha256="c" * 64, chars=100, stale=True),
         ],
         usage=Usage(prompt_tokens=100, completion_tokens=20, total_tokens=120, wall_time_s=1.0),
-        provenance=Provenance(model="m", provider="base_url", prompt_version="extract@1+synthesize@1", briefgen_version="0.1.0", input_sha256=[], created_at=datetime(2025, 6, 18, tzinfo=timezone.utc)),
+        provenance=Provenance(model="m", provider="base_url", prompt_version="extract@1+synthesize@1", briefgen_version="0.1.0", input_sha256=[], created_at=datetime(2025, 6, 18, tzinfo=UTC)),
     )
 
 

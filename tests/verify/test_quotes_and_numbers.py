@@ -8,7 +8,7 @@ from briefgen.ingest import load_article
 from briefgen.schema import ExtractedClaim, Extraction, claim_problem, resolve_claim
 from briefgen.verify import check_numbers, extract_numbers, locate_quote, make_citation
 
-from .conftest import SEEDS
+from ..conftest import SEEDS
 
 NPR = SEEDS / "002_90632c3da004c7e2.txt"
 KBS = SEEDS / "001_34c3b9da6c95dac3.txt"

@@ -16,8 +16,8 @@ import pytest
 from briefgen.cli import main
 from briefgen.models import Brief
 from briefgen.testing import CraftedReply, FakeOpenAIServer
-from tests.conftest import CASSETTES, RECORDED_MODEL, SEEDS
-from tests.test_cli import hermetic_env  # noqa: F401 - the same hermetic environment
+
+from ..conftest import CASSETTES, RECORDED_MODEL, SEEDS
 
 CASSETTE = CASSETTES / "seeds_brief.yaml"
 pytestmark = [

@@ -1,6 +1,6 @@
 """``briefgen verify``: re-check a saved brief's citations against its articles.
 
-Briefs are made with the crafted stand-in model (tests/cli_fixtures.py, not a
+Briefs are made with the crafted stand-in model (tests/cli/fixtures.py, not a
 recording); what is tested is the re-check, which involves no model.
 """
 
@@ -15,9 +15,9 @@ import pytest
 
 from briefgen.cli import main
 from briefgen.models import Brief
-from tests.cli_fixtures import CRAFTED_MODEL, crafted_server
-from tests.conftest import seed_paths
-from tests.test_cli import hermetic_env  # noqa: F401 - the same hermetic environment
+
+from ..conftest import seed_paths
+from .fixtures import CRAFTED_MODEL, crafted_server
 
 
 @pytest.fixture(scope="module")

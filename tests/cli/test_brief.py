@@ -1,6 +1,6 @@
 """The ``briefgen`` command line: inputs, bad input, formats, options, config, exit codes.
 
-The model is a crafted stand-in (tests/cli_fixtures.py, not a recording):
+The model is a crafted stand-in (tests/cli/fixtures.py, not a recording):
 these tests are about the CLI, so every answer quotes the article it was
 sent, and what is asserted is what the CLI does with inputs and results.
 """
@@ -21,8 +21,9 @@ import pytest
 
 from briefgen.cli import main
 from briefgen.models import Brief
-from tests.cli_fixtures import CRAFTED_MODEL, crafted_server, page_server
-from tests.conftest import SEEDS, seed_paths
+
+from ..conftest import SEEDS, seed_paths
+from .fixtures import CRAFTED_MODEL, crafted_server, page_server
 
 ARTICLE = (
     "The city council approved a new budget of 12 million euros on Monday. "
@@ -30,19 +31,6 @@ ARTICLE = (
     "Opposition councillors voted against the plan, calling it rushed. "
     "Construction of the schools is expected to start in the spring.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user config, keys, proxies or BRIEFGEN_* settings leak into a test."""
-    import os
-
-    for key in list(os.environ):
-        if key.startswith(("BRIEFGEN_", "OPENAI_")) or key.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
-            monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # a fresh brief cache per test
-    monkeypatch.setenv("BRIEFGEN_TRANSPORT_RETRIES", "0")
 
 
 @pytest.fixture(scope="module")
@@ -383,8 +371,12 @@ def test_unreachable_model_is_one_line_exit_1_and_traceback_only_with_v(capsys, 
 
 
 def test_strict_exits_3_when_claims_were_rejected(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
-    from tests.cli_fixtures import crafted_answer
+    from briefgen.testing import (
+        CraftedReply,
+        FakeOpenAIServer,
+        crafted_answer,
+        tool_call_completion,
+    )
 
     def one_invented_claim(request):  # type: ignore[no-untyped-def]
         reply = crafted_answer(request)
@@ -687,30 +679,7 @@ def test_models_json_lists_packaged_local_models(capsys, server) -> None:  # typ
     assert report["reachability"]["models"] == [CRAFTED_MODEL]
 
 
-# --- delegated subcommands -----------------------------------------------------------------------
-
-
-def test_slack_subcommand_delegates_all_arguments(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    seen: list[list[str]] = []
-    fake = types.ModuleType("briefgen.slack.app")
-    fake.main = lambda argv: seen.append(argv) or 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "briefgen.slack.app", fake)
-    assert main(["slack", "--socket", "-v"]) == 0
-    assert seen == [["--socket", "-v"]]
-
-
-def test_slack_subcommand_without_the_extra_hints_the_install(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(sys.modules, "briefgen.slack.app", None)  # import fails
-    code, _, err = run(capsys, "slack", "run")
-    assert code == 2
-    assert "pip install 'briefgen[slack]'" in err and len(err.strip().splitlines()) == 1
-
-
-def test_eval_subcommand_delegates(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    fake = types.ModuleType("briefgen.eval.cli")
-    fake.main = lambda argv: 5 if argv == ["--x"] else 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "briefgen.eval.cli", fake)
-    assert main(["eval", "--x"]) == 5
+# --- a file named like a command ------------------------------------------------------------------
 
 
 def test_brief_subcommand_reaches_files_named_like_commands(capsys, server, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -723,7 +692,8 @@ def test_brief_subcommand_reaches_files_named_like_commands(capsys, server, tmp_
 
 def test_readme_documents_every_option_and_command() -> None:
     from briefgen.cli import COMMANDS, batch, brief, doctor, verify
-    from tests.conftest import ROOT
+
+    from ..conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("<!-- section:cli -->") : readme.index("<!-- /section:cli -->")]

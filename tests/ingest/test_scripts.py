@@ -22,7 +22,7 @@ from briefgen.ingest.scripts import guess_language, word_units
 from briefgen.ingest.segment import THAI_MIN_CHARS, split_sentences
 from briefgen.models import Article
 
-DATA = Path(__file__).parent / "data" / "scripts"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scripts"
 LANGUAGES = {
     "zh": "zh",
     "ja": "ja",

@@ -56,7 +56,7 @@ from briefgen.local import models as models_mod
 from briefgen.local import runtime as runtime_mod
 from briefgen.local.runtime import LaunchSpec, default_server_command
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # --- helpers -------------------------------------------------------------------------
 

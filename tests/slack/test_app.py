@@ -38,9 +38,9 @@ from briefgen.models import Brief
 from briefgen.slack import app as slack_app
 from briefgen.slack.app import LISTEN_BACKLOG, BriefBot, create_bot, make_http_server
 from briefgen.slack.config import BotConfig, SlackConfigError
-from briefgen.testing import CraftedReply, FakeOpenAIServer, tool_call_completion
+from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer
 
-from .test_render_slack import make_brief
+from ..render.test_slack import make_brief
 
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -238,23 +238,13 @@ def news() -> Iterator[str]:
     server.server_close()
 
 
-def crafted_answer(request: dict[str, Any]) -> CraftedReply:
-    """Crafted, not recorded: quote the first three sentences of the article the request carries."""
-    tool = request["tools"][0]["function"]["name"]
-    prompt = next(m["content"] for m in request["messages"] if m["role"] == "user")  # re-asks append after it
-    if tool == "Extraction":
-        text = prompt.split("<article>", 1)[1].split("</article>", 1)[0].strip()
-        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()][:3]
-        claims = [{"claim": s, "quote": s} for s in sentences]
-        return CraftedReply(body=tool_call_completion({"claims": claims}, name="Extraction"))
-    first_point = prompt.split("1. ", 1)[1].split("\n", 1)[0]
-    return CraftedReply(body=tool_call_completion({"headline": "Storm damaged two piers at the harbour", "lede": first_point},
-                                                  name="Synthesis"))
+HEADLINE = "Storm damaged two piers at the harbour"
 
 
 @pytest.fixture()
 def crafted_model() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer(fallback=crafted_answer) as server:
+    # Crafted, not recorded: the first sentences of each article as claims, and a fixed headline.
+    with FakeOpenAIServer(fallback=lambda request: crafted_answer(request, headline=HEADLINE)) as server:
         yield server
 
 

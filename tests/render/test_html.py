@@ -142,7 +142,7 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
     from html_screenshot import pinned, screenshot
 
     html = render_html(make_brief())
