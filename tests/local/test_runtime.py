@@ -53,8 +53,11 @@ from briefgen.local import (
 )
 from briefgen.local import _supervisor as supervisor_mod
 from briefgen.local import models as models_mod
+from briefgen.local import process as process_mod
 from briefgen.local import runtime as runtime_mod
-from briefgen.local.runtime import LaunchSpec, default_server_command
+from briefgen.local import server as server_mod
+from briefgen.local import sharing as sharing_mod
+from briefgen.local.process import LaunchSpec, default_server_command
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -340,7 +343,7 @@ def test_read_gguf_name_v2_and_fallbacks(tmp_path) -> None:
 
 def test_extra_not_installed(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(
-        runtime_mod, "_SERVER_MODULES", ("json", "briefgen_no_such_module_for_test")
+        process_mod, "_SERVER_MODULES", ("json", "briefgen_no_such_module_for_test")
     )
     assert is_installed() is False
     with pytest.raises(LocalExtraNotInstalledError, match="briefgen_no_such_module_for_test"):
@@ -386,18 +389,18 @@ def test_start_answers_and_stop_terminates(tmp_path) -> None:
         assert server.model_alias == "tiny"
         assert server.model_name == "Tiny Test Model"
         assert server.log_path.parent == tmp_path / "logs"
-        assert runtime_mod._models_answer(server.base_url)
+        assert process_mod._models_answer(server.base_url)
         pid = server.pid
         assert server.running
     assert not server.running
     assert _gone(pid)
-    assert not runtime_mod._models_answer(server.base_url, timeout=0.5)
+    assert not process_mod._models_answer(server.base_url, timeout=0.5)
     server.stop()  # idempotent
 
 
 def test_get_local_server_reuses_one_server_per_model_and_ctx(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(runtime_mod, "missing_dependency", lambda: None)
-    monkeypatch.setattr(runtime_mod, "default_server_command", fake_server_command)
+    monkeypatch.setattr(server_mod, "default_server_command", fake_server_command)
     model = tiny_gguf(tmp_path / "tiny.gguf")
     cache = tmp_path / "cache"
     a = get_local_server(str(model), cache_dir=cache, startup_timeout=30)
@@ -414,14 +417,14 @@ def test_get_local_server_reuses_one_server_per_model_and_ctx(tmp_path, monkeypa
     a.process.wait()
     d = get_local_server(model, cache_dir=cache, startup_timeout=30)
     assert d is not a and d.running
-    assert _wait_until(lambda: not runtime_mod._models_answer(a.base_url, timeout=0.5), 10)
+    assert _wait_until(lambda: not process_mod._models_answer(a.base_url, timeout=0.5), 10)
     stop_all_servers()
     assert not c.running and not d.running
 
 
 def test_get_local_server_is_thread_safe(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(runtime_mod, "missing_dependency", lambda: None)
-    monkeypatch.setattr(runtime_mod, "default_server_command", fake_server_command)
+    monkeypatch.setattr(server_mod, "default_server_command", fake_server_command)
     model = tiny_gguf(tmp_path / "tiny.gguf")
     with ThreadPoolExecutor(max_workers=4) as pool:
         servers = list(
@@ -437,7 +440,7 @@ def test_loopback_down_is_reported_clearly(monkeypatch, tmp_path) -> None:
     def refuse(*a, **k):
         raise OSError(101, "Network is unreachable")
 
-    monkeypatch.setattr(runtime_mod.socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
     with pytest.raises(LocalRuntimeError, match="ip link set lo up"):
         _start(tmp_path, fake_server_command)
 
@@ -450,11 +453,11 @@ def test_loopback_down_is_reported_clearly(monkeypatch, tmp_path) -> None:
 CLIENT = r"""
 import json, sys, time
 from pathlib import Path
-from briefgen.local import runtime
+from briefgen.local import runtime, server as server_mod
 fake, cache, model, idle = sys.argv[1], Path(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 go = Path(sys.argv[5]) if len(sys.argv) > 5 else None
 runtime.missing_dependency = lambda: None
-runtime.default_server_command = lambda spec: [sys.executable, "-c", fake, str(spec.port)]
+server_mod.default_server_command = lambda spec: [sys.executable, "-c", fake, str(spec.port)]
 print("ready", flush=True)
 while go is not None and not go.exists():
     time.sleep(0.005)
@@ -529,7 +532,7 @@ def clients(tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fake_runtime(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(runtime_mod, "missing_dependency", lambda: None)
-    monkeypatch.setattr(runtime_mod, "default_server_command", fake_server_command)
+    monkeypatch.setattr(server_mod, "default_server_command", fake_server_command)
 
 
 def test_processes_share_one_server_that_outlives_its_starter(tmp_path, clients) -> None:  # type: ignore[no-untyped-def]
@@ -549,13 +552,13 @@ def test_processes_share_one_server_that_outlives_its_starter(tmp_path, clients)
     # well past the idle timeout
     starter.leave()
     time.sleep(idle * 3)
-    assert runtime_mod._models_answer(info.base_url)
+    assert process_mod._models_answer(info.base_url)
     assert shared_servers(cache)[0].users == (other.pid,)
     # the last user dies without cleaning up: its lease is pruned, and the
     # server stops after the idle timeout and forgets its state
     other.kill()
     assert _wait_until(lambda: _gone(info.pid), 20)
-    assert not runtime_mod._models_answer(info.base_url, timeout=0.5)
+    assert not process_mod._models_answer(info.base_url, timeout=0.5)
     assert shared_servers(cache) == []
     assert list((cache / "servers").glob("*/*.users/*")) == []
 
@@ -593,7 +596,7 @@ def test_stop_leaves_a_server_that_another_process_uses(tmp_path, fake_runtime, 
     assert other.info() == {"port": server.port, "pid": server.pid}
     with server:
         pass  # the context manager's stop(): another process still uses it
-    assert server.running and runtime_mod._models_answer(server.base_url)
+    assert server.running and process_mod._models_answer(server.base_url)
     assert shared_servers(cache)[0].users == (other.pid,)
     other.leave()
     assert _wait_until(lambda: not server.running, 15)
@@ -618,7 +621,7 @@ def test_last_users_stop_stops_a_server_another_process_started(
 
 def test_stale_state_file_is_replaced(tmp_path, fake_runtime) -> None:  # type: ignore[no-untyped-def]
     model = tiny_gguf(tmp_path / "tiny.gguf").resolve()
-    files = runtime_mod._ServerFiles.of(runtime_mod._servers_folder(tmp_path), model, 8192)
+    files = sharing_mod._ServerFiles.of(sharing_mod._servers_folder(tmp_path), model, 8192)
     files.prepare()
 
     def record(pid: int) -> None:
@@ -645,7 +648,7 @@ def test_stale_state_file_is_replaced(tmp_path, fake_runtime) -> None:  # type: 
         record(hung.pid)
         server = get_local_server(model, cache_dir=tmp_path, startup_timeout=30)
         assert hung.wait(5) is not None
-        assert server.pid != hung.pid and runtime_mod._models_answer(server.base_url)
+        assert server.pid != hung.pid and process_mod._models_answer(server.base_url)
     finally:
         hung.kill()
         hung.wait()
@@ -688,12 +691,12 @@ def test_start_lock_held_too_long_times_out_clearly(tmp_path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with (
             pytest.raises(ServerTimeoutError, match="larger startup_timeout"),
-            runtime_mod._start_lock(path, timeout=0.3),
+            sharing_mod._start_lock(path, timeout=0.3),
         ):
             pass
     finally:
         os.close(fd)
-    with runtime_mod._start_lock(path, timeout=0.3):
+    with sharing_mod._start_lock(path, timeout=0.3):
         pass  # released by close: free again
 
 
@@ -713,7 +716,7 @@ def test_doctor_shows_the_shared_server(tmp_path, fake_runtime, monkeypatch, cap
     )
     assert f"{DEFAULT_IDLE_TIMEOUT:g} s after the last leaves" in out
     # another host sharing this cache folder (NFS home, a volume) does not see it
-    monkeypatch.setattr(runtime_mod.socket, "gethostname", lambda: "another-host")
+    monkeypatch.setattr(socket, "gethostname", lambda: "another-host")
     assert shared_servers(default_cache_dir()) == []
 
 

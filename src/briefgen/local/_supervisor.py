@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, on_signal)
 
     env = dict(os.environ)
-    # llama.cpp's watchdog (runtime._WATCHDOG_BOOTSTRAP) exits when this process is gone.
+    # llama.cpp's watchdog (process._WATCHDOG_BOOTSTRAP) exits when this process is gone.
     env["BRIEFGEN_PARENT_PID"] = str(os.getpid())
     # preexec_fn is safe here: the supervisor runs no threads.
     child = subprocess.Popen(
