@@ -688,17 +688,3 @@ def test_brief_subcommand_reaches_files_named_like_commands(capsys, server, tmp_
     code, out, err = run(capsys, "brief", "verify", *model_args(server))
     assert code == 0, err
     assert "city council approved" in out
-
-
-def test_readme_documents_every_option_and_command() -> None:
-    from briefgen.cli import COMMANDS, batch, brief, doctor, verify
-
-    from ..conftest import ROOT
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("<!-- section:cli -->") : readme.index("<!-- /section:cli -->")]
-    parsers = [brief.parser(), batch.parser(), verify.parser(), doctor.parser("doctor")]
-    options = {o for p in parsers for a in p._actions for o in a.option_strings if o.startswith("--")}
-    missing = sorted(o for o in options - {"--help", "--version"} if o not in section)
-    assert not missing, f"README's CLI section does not mention {missing}"
-    assert all(f"briefgen {c}" in section or c == "brief" for c in COMMANDS)
