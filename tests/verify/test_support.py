@@ -275,3 +275,28 @@ def test_news_synonyms_for_deaths_and_quakes_count_as_the_sentences_words() -> N
     # a class is one word, and a number keeps its class: dead is not injured
     assert "words" in kinds("At least 144 people were injured, the government reported.",
                             "At least 144 people died, the government reported.")
+
+
+def test_an_event_verb_is_not_the_sentences_attribution() -> None:
+    # Myanmar cluster, live run: "Thailand declared a state of emergency in Bangkok." shipped
+    # against "...Thailand declared a state of emergency in the capital Bangkok, ..., AFP reported.":
+    # "declared" counted as attribution. Seeds: "Kim confirms cooperation with Russia." against
+    # "KCNA said Wednesday that Kim confirmed...".
+    sentence = ("The authorities in neighbouring Thailand declared a state of emergency in the capital Bangkok, "
+                "after damage was reported to buildings in the city, AFP reported.")
+    assert "attribution" in kinds("Thailand declared a state of emergency in Bangkok.", sentence)
+    kcna = ("North Korea's official Korean Central News Agency said Wednesday that Kim confirmed the contents "
+            "of North Korea's cooperation with Russia.")
+    assert "attribution" in kinds("Kim confirms cooperation with Russia.", kcna)
+    # a sentence whose only marker is the speech act itself
+    assert kinds("Shoigu announced the agreement", "Sergei Shoigu, the secretary of Moscow's security council, "
+                 "announced the agreement after his recent visit to Pyongyang.") == []
+
+
+def test_no_doer_for_what_the_sentence_says_was_done_by_no_one_named() -> None:
+    # Myanmar cluster, live run: "Myanmar declared a state of emergency" from "A state of emergency
+    # was declared in six regions of Myanmar": the sentence does not say who declared it.
+    sentence = "A state of emergency was declared in six regions of Myanmar, including Naypyidaw, the capital."
+    assert "agent" in kinds("Myanmar declared a state of emergency", sentence)
+    assert kinds("A state of emergency was declared in six regions of Myanmar", sentence) == []
+    assert kinds("The junta declared a state of emergency", "A state of emergency was declared by the junta.") == []
