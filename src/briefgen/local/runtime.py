@@ -36,7 +36,7 @@ from typing import Any
 
 from briefgen._paths import default_cache_dir
 from briefgen._version import __version__
-from briefgen.errors import LocalExtraNotInstalledError, LocalRuntimeError
+from briefgen.errors import LocalExtraNotInstalledError, LocalRuntimeError, OutputError
 from briefgen.local._supervisor import STOP_GRACE_S, write_lease
 from briefgen.local.models import DEFAULT_MODEL, PACKAGED_MODELS, resolve_model_path
 from briefgen.local.process import (
@@ -244,11 +244,12 @@ def _attach_or_start(
             )
             try:
                 files.write_state(_state_of(server, n_threads=n_threads, idle_timeout=idle_timeout))
-            except OSError as exc:
+            except OutputError as exc:
                 server._terminate()
+                cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
                 raise LocalRuntimeError(
-                    f"Cannot write {files.state} ({exc.strerror or exc}), so other processes could "
-                    "not share the local model server; make the cache folder writable."
+                    f"Cannot write {files.state} ({cause.strerror if cause and cause.strerror else exc}), "
+                    "so other processes could not share the local model server; make the cache folder writable."
                 ) from exc
         try:
             write_lease(files.users, os.getpid())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from briefgen._files import write_atomic
 from briefgen._paths import default_cache_dir
 from briefgen.errors import LocalRuntimeError, ServerTimeoutError
 from briefgen.local._supervisor import fcntl, live_users, pid_alive
@@ -79,9 +80,8 @@ class _ServerFiles:
         return data if isinstance(data, dict) else {}
 
     def write_state(self, data: dict[str, Any]) -> None:
-        tmp = self.state.with_name(f".{self.key}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.state)
+        """Replace the record in one step (no fsync: a record torn by a crash is unreadable, so replaced)."""
+        write_atomic(self.state, json.dumps(data, indent=2) + "\n", fsync=False)
 
 
 @contextlib.contextmanager
