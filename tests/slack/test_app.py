@@ -36,8 +36,10 @@ from briefgen.config import Settings
 from briefgen.errors import ModelOutputError
 from briefgen.models import Brief
 from briefgen.slack import app as slack_app
-from briefgen.slack.app import LISTEN_BACKLOG, BriefBot, create_bot, make_http_server
+from briefgen.slack import server as slack_server
+from briefgen.slack.app import BriefBot, create_bot
 from briefgen.slack.config import BotConfig, SlackConfigError
+from briefgen.slack.server import LISTEN_BACKLOG, make_http_server
 from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer
 
 from ..render.test_slack import make_brief
@@ -717,7 +719,7 @@ def test_silent_clients_cannot_hold_the_http_workers(slack: MockSlack, monkeypat
     async def summarize(articles: list[Any]) -> Brief:
         return make_brief()
 
-    monkeypatch.setattr(slack_app._QuietHandler, "timeout", 0.5)  # HTTP_READ_TIMEOUT, shortened
+    monkeypatch.setattr(slack_server._QuietHandler, "timeout", 0.5)  # HTTP_READ_TIMEOUT, shortened
     bot = make_bot(slack, summarize=summarize)
     server = make_http_server(bot.app, "127.0.0.1", 0, workers=1, waiting=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
