@@ -327,11 +327,11 @@ def test_slow_answer_for_one_article_is_a_deadline_failure_for_that_article(serv
 def test_an_unexpected_exception_inside_the_call_is_named_and_kept_to_its_article() -> None:
     from instructor.core.exceptions import InstructorRetryException
 
-    from briefgen.llm import _output_failure
+    from briefgen.answers import output_failure
 
     wrapped = InstructorRetryException("boom", n_attempts=1, total_usage=None)
     wrapped.__cause__ = TypeError("'NoneType' object is not subscriptable")
-    failure = _output_failure(wrapped, [], [], 1536)
+    failure = output_failure(wrapped, [], [], 1536)
     assert type(failure) is ModelOutputError and failure.kind == "unusable"
     assert "TypeError: 'NoneType' object is not subscriptable" in str(failure) and "bug in briefgen" in str(failure)
 

@@ -30,7 +30,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "briefgen.verify", "briefgen.ingest", "briefgen.render", "briefgen.local",
     ]),
     ("settings", ["briefgen.config", "briefgen.configfile"]),
-    ("the model: what it fills, the client, merging", ["briefgen.schema", "briefgen.llm", "briefgen.merge"]),
+    ("the model: what it fills, the client, reading its answers, merging", [
+        "briefgen.schema", "briefgen.llm", "briefgen.answers", "briefgen.merge",
+    ]),
     ("the pipeline", ["briefgen.pipeline"]),
     ("the library surface", ["briefgen.api", "briefgen"]),
     ("the other surfaces: command line, Slack bot, evaluation harness", [
@@ -42,7 +44,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 NOT_YET_SPLIT = {
     "briefgen.config": "settings and provider resolution; a shared file, split with its owners",
     "briefgen.ingest.fetch": "the fetch policy; ingest is being reworked separately",
-    "briefgen.llm": "the model client; to split: retries and usage metering from the structured call",
     "briefgen.pipeline": "the pipeline; being reworked separately",
     "briefgen.verify.support": "the support rules; being reworked separately",
 }

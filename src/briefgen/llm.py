@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -51,6 +50,7 @@ from instructor.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from briefgen import answers
 from briefgen.config import Provider
 from briefgen.errors import (
     BudgetExceededError,
@@ -58,13 +58,14 @@ from briefgen.errors import (
     ModelDeadlineError,
     ModelError,
     ModelOutputError,
-    ModelRefusedError,
     ModelUnavailableError,
 )
 from briefgen.models import CallUsage
 from briefgen.schema import VALIDATION_CONTEXT
 
 T = TypeVar("T", bound=BaseModel)
+
+raw_json = answers.raw_json  # the pipeline reads a completion's JSON through this module
 
 _MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
@@ -107,15 +108,6 @@ class _WaitRetryAfter:
         return wait
 
 
-ABSURD_OUTPUT_CHARS = 200_000
-"""An answer this long is no valid answer (12 claims of 620 characters are ~8,000): the server
-ignores max_tokens or is broken, and the answer is reported as unusable, not parsed further."""
-
-_DECLINES = re.compile(
-    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I can(?:no|')t|I cannot|I am (?:unable|not able)|I'?m (?:unable|not able)"
-    r"|I won'?t|I will not|As an AI\b|I must decline|I'?m afraid I can)",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -232,7 +224,7 @@ class ModelClient:
             # instructor later rewrites each response's usage to the running total of the call,
             # so the counts are taken now: summing them afterwards would count re-asks twice.
             completions.append(response)
-            tokens.append((_prompt_tokens(response), _completion_tokens(response)))
+            tokens.append((answers.prompt_tokens(response), answers.completion_tokens(response)))
 
         hooks = Hooks()
         hooks.on("completion:response", on_response)
@@ -271,34 +263,34 @@ class ModelClient:
                             cause = exc.__cause__
                             if isinstance(cause, openai.APIError):
                                 raise cause from None  # transport/API trouble: tenacity decides
-                            failure = _output_failure(exc, completions, tokens, max_tokens)
+                            failure = answers.output_failure(exc, completions, tokens, max_tokens)
                             if isinstance(exc, TokenBudgetError):
                                 failure = type(failure)(f"{failure} (re-asks stopped: the brief's token budget "
                                                         f"of {meter.budget:,} is spent)")
                         except IncompleteOutputException as exc:  # finish_reason "length": never re-asked
-                            failure = _output_failure(exc, completions, tokens, max_tokens)
+                            failure = answers.output_failure(exc, completions, tokens, max_tokens)
         except TimeoutError as exc:
             if not deadline.expired():  # some layer below timed out on its own
                 failure = ModelUnavailableError(
-                    f"{self._where()} timed out ({exc.__class__.__name__}: {_first_line(str(exc), 200)}); "
+                    f"{self._where()} timed out ({exc.__class__.__name__}: {answers.first_line(str(exc), 200)}); "
                     "raise timeout= or use a faster model"
                 )
             else:
-                answered = f", {_count(len(completions), 'answer')}, none usable" if completions else ""
+                answered = f", {answers.count(len(completions), 'answer')}, none usable" if completions else ""
                 failure = ModelDeadlineError(
                     f"no usable answer from {self._where()} within call_deadline={self.provider.call_deadline:g}s "
-                    f"({_count(tries, 'try', 'tries')}{answered}); raise call_deadline "
+                    f"({answers.count(tries, 'try', 'tries')}{answered}); raise call_deadline "
                     "(BRIEFGEN_CALL_DEADLINE) or use a faster model"
                 )
         except openai.APIError as exc:
             failure = self._transport_failure(exc, tries)
         except InstructorError as exc:  # any other instructor exception: named, never a bare traceback
             failure = ModelOutputError(
-                f"instructor could not complete the call ({exc.__class__.__name__}: {_first_line(str(exc), 200)}); "
+                f"instructor could not complete the call ({exc.__class__.__name__}: {answers.first_line(str(exc), 200)}); "
                 "check the model and mode (BRIEFGEN_MODE)"
             )
         except (ValidationError, json.JSONDecodeError) as exc:  # parse failures outside the retry loop
-            failure = _output_failure(exc, completions, tokens, max_tokens)
+            failure = answers.output_failure(exc, completions, tokens, max_tokens)
         finally:
             VALIDATION_CONTEXT.reset(token)
         if value is None and failure is None:
@@ -307,7 +299,7 @@ class ModelClient:
         meter.spent += usage.prompt_tokens + usage.completion_tokens
         last_json = None
         if value is None and completions and not isinstance(failure, IncompleteOutputError):
-            last_json = raw_json(completions[-1])
+            last_json = answers.raw_json(completions[-1])
         return CallResult(value=value, usage=usage, failure=failure, raw_json=last_json, completions=completions)
 
     def _where(self) -> str:
@@ -336,7 +328,7 @@ class ModelClient:
         """One line for an HTTP-level failure, counting the tries really made (400/401/403/404 are not retried)."""
         where = self._where()
         after = f" after {tries} tries" if tries > 1 else ""
-        detail = _api_message(exc)
+        detail = answers.api_message(exc)
         if isinstance(exc, openai.AuthenticationError):
             return ModelUnavailableError(f"{where} rejected the API key (HTTP 401); {self._key_advice()}")
         if isinstance(exc, openai.PermissionDeniedError):
@@ -358,7 +350,7 @@ class ModelClient:
             )
         if isinstance(exc, openai.APITimeoutError):
             return ModelUnavailableError(
-                f"{where} did not answer within {self.provider.timeout:g}s ({_count(tries, 'try', 'tries')}); "
+                f"{where} did not answer within {self.provider.timeout:g}s ({answers.count(tries, 'try', 'tries')}); "
                 "raise timeout= or use a faster model"
             )
         if isinstance(exc, openai.APIConnectionError):
@@ -390,140 +382,3 @@ class ModelClient:
 
     async def aclose(self) -> None:
         await self.raw.close()
-
-
-def _completion_tokens(completion: Any) -> int:
-    return getattr(getattr(completion, "usage", None), "completion_tokens", 0) or 0
-
-
-def _prompt_tokens(completion: Any) -> int:
-    return getattr(getattr(completion, "usage", None), "prompt_tokens", 0) or 0
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _api_message(exc: openai.APIError) -> str:
-    """The server's own error message (not the SDK's "Error code: 403 - {...}" dump)."""
-    body = getattr(exc, "body", None)  # the SDK keeps the "error" object of the JSON body here
-    if isinstance(body, dict) and body.get("message"):
-        return _first_line(str(body["message"]), 200)
-    return _first_line(str(exc), 200)
-
-
-def _tool_calls(completion: Any) -> list[Any]:
-    try:
-        return list(getattr(completion.choices[0].message, "tool_calls", None) or [])
-    except (AttributeError, IndexError, TypeError):
-        return []
-
-
-def _raw_output(completion: Any) -> str:
-    """Everything the model wrote: tool-call arguments and message text."""
-    try:
-        message = completion.choices[0].message
-    except (AttributeError, IndexError, TypeError):
-        return ""
-    parts = [str(getattr(call.function, "arguments", "") or "") for call in getattr(message, "tool_calls", None) or []]
-    parts.append(str(getattr(message, "content", None) or ""))
-    return "".join(parts)
-
-
-def _refusal(completion: Any) -> str | None:
-    """The model's refusal: ``message.refusal``, or prose that declines instead of a tool call or JSON."""
-    try:
-        message = completion.choices[0].message
-    except (AttributeError, IndexError, TypeError):
-        return None
-    refusal = getattr(message, "refusal", None)
-    if refusal:
-        return str(refusal)
-    content = getattr(message, "content", None)
-    declines = bool(content) and _DECLINES.search(str(content)) is not None
-    if declines and not getattr(message, "tool_calls", None) and raw_json(completion) is None:
-        return str(content)
-    return None
-
-
-def _output_failure(
-    exc: BaseException, completions: list[Any], tokens: list[tuple[int, int]], max_tokens: int
-) -> ModelOutputError:
-    """Name what was wrong with the model's last answer: cut off, refused, absurd, shapeless or invalid."""
-    last = completions[-1] if completions else getattr(exc, "last_completion", None)
-    generated = tokens[-1][1] if tokens else 0
-    attempts = _count(max(len(completions), 1), "attempt")
-    cause = exc.__cause__ if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None else exc
-    if not isinstance(cause, (ValueError, AssertionError, InstructorError)):
-        # Not a parse or validation error: a reply shaped in a way nothing expects, or a bug of ours
-        # (a validator raising TypeError). Named and kept to this article either way.
-        return ModelOutputError(
-            f"the answer could not be processed ({cause.__class__.__name__}: {_first_line(str(cause), 200)}); "
-            "if the server's reply looks valid, this is a bug in briefgen: please report it"
-        )
-    if isinstance(exc, IncompleteOutputException) or (last is not None and _truncated(last, generated, max_tokens)):
-        return IncompleteOutputError(
-            f"the answer was cut off at max_tokens={max_tokens} ({generated:,} tokens generated); the model wrote "
-            "too much or looped: use a stronger model or fewer claims (max_claims_per_article)"
-        )
-    refusal = _refusal(last) if last is not None else None
-    if refusal is not None:
-        return ModelRefusedError(
-            f"the model declined to answer: {_first_line(refusal, 160)!r}; if the article is fine, use another model"
-        )
-    size = len(_raw_output(last)) if last is not None else 0
-    if size > ABSURD_OUTPUT_CHARS:
-        return ModelOutputError(
-            f"the answer was {size:,} characters long, far beyond any valid answer; the server ignores max_tokens "
-            "or is broken"
-        )
-    if last is not None and raw_json(last) is None:
-        what = "no tool call or JSON object"
-        if _tool_calls(last):
-            what = "a tool call whose arguments are not a JSON object"
-        return ModelOutputError(
-            f"the model answered with {what} ({attempts}); use a model that supports tool calls, "
-            "or another mode (BRIEFGEN_MODE=json or md_json)"
-        )
-    return ModelOutputError(
-        f"the answer did not fit the schema ({attempts}): {_first_line(str(cause), 300)}; use a stronger model"
-    )
-
-
-def _truncated(completion: Any, generated: int, max_tokens: int) -> bool:
-    """Cut-off output. llama.cpp reports finish_reason 'tool_calls' even when it ran
-    out of tokens, so the answer's own token count (``generated``) is checked as well."""
-    try:
-        finish = completion.choices[0].finish_reason
-    except (AttributeError, IndexError, TypeError):
-        finish = None
-    return finish == "length" or generated >= max_tokens
-
-
-def raw_json(completion: Any) -> dict[str, Any] | None:
-    """The JSON object a completion carried, from a tool call or the message text."""
-    try:
-        message = completion.choices[0].message
-    except (AttributeError, IndexError):
-        return None
-    candidates: list[str] = []
-    for call in getattr(message, "tool_calls", None) or []:
-        candidates.append(call.function.arguments)
-    if getattr(message, "content", None):
-        text = message.content
-        fenced = re.search(r"```(?:json)?\s*(\{.*?\})\s*```", text, re.DOTALL)
-        candidates.append(fenced.group(1) if fenced else text)
-    for candidate in candidates:
-        try:
-            data = json.loads(candidate)
-        except (json.JSONDecodeError, TypeError):
-            continue
-        if isinstance(data, dict):
-            return data
-    return None
-
-
-def _first_line(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
