@@ -23,7 +23,7 @@ MAX_LINES = 400
 
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation: data, errors, files, folders, version, test doubles", [
-        "briefgen._version", "briefgen._paths", "briefgen._files", "briefgen.errors", "briefgen.models",
+        "briefgen._version", "briefgen._paths", "briefgen._files", "briefgen._text", "briefgen.errors", "briefgen.models",
         "briefgen.prompts", "briefgen.testing",
     ]),
     ("the promise and its inputs: verification rules, ingest, rendering, the local runtime", [
@@ -164,3 +164,17 @@ def test_the_checker_sees_lazy_imports_and_skips_type_only_ones() -> None:
     # ingest.loader names Settings for its type only (LoadOptions.from_settings)
     assert "briefgen.config" not in GRAPH["briefgen.ingest.loader"]
     assert "briefgen.ingest.loader" in GRAPH["briefgen.ingest"]  # a package's re-exports are its imports
+
+
+def test_no_helper_is_written_twice() -> None:
+    """Two functions with the same body (docstrings aside) are one helper that wants one home."""
+    bodies: dict[str, list[str]] = {}
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+                dump = ast.dump(ast.Module(body=body, type_ignores=[]))
+                if len(dump) > 200:  # one-liners such as ``return self`` are not helpers
+                    bodies.setdefault(dump, []).append(f"{name}.{node.name}")
+    twins = [places for places in bodies.values() if len(places) > 1]
+    assert twins == [], f"the same body in: {twins}"

@@ -19,6 +19,7 @@ from instructor.core.exceptions import (
     InstructorRetryException,
 )
 
+from briefgen._text import first_line
 from briefgen.errors import IncompleteOutputError, ModelOutputError, ModelRefusedError
 
 ABSURD_OUTPUT_CHARS = 200_000
@@ -161,9 +162,4 @@ def raw_json(completion: Any) -> dict[str, Any] | None:
         if isinstance(data, dict):
             return data
     return None
-
-
-def first_line(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -51,6 +51,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from briefgen import answers
+from briefgen._text import first_line
 from briefgen.config import Provider
 from briefgen.errors import (
     BudgetExceededError,
@@ -272,7 +273,7 @@ class ModelClient:
         except TimeoutError as exc:
             if not deadline.expired():  # some layer below timed out on its own
                 failure = ModelUnavailableError(
-                    f"{self._where()} timed out ({exc.__class__.__name__}: {answers.first_line(str(exc), 200)}); "
+                    f"{self._where()} timed out ({exc.__class__.__name__}: {first_line(str(exc), 200)}); "
                     "raise timeout= or use a faster model"
                 )
             else:
@@ -286,7 +287,7 @@ class ModelClient:
             failure = self._transport_failure(exc, tries)
         except InstructorError as exc:  # any other instructor exception: named, never a bare traceback
             failure = ModelOutputError(
-                f"instructor could not complete the call ({exc.__class__.__name__}: {answers.first_line(str(exc), 200)}); "
+                f"instructor could not complete the call ({exc.__class__.__name__}: {first_line(str(exc), 200)}); "
                 "check the model and mode (BRIEFGEN_MODE)"
             )
         except (ValidationError, json.JSONDecodeError) as exc:  # parse failures outside the retry loop

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from briefgen._text import first_line
 from briefgen.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -206,18 +207,13 @@ def _check_one(where: str, citation: Citation, source: Source | None,
     return Finding(where, citation, "moved", f"article changed; quote found at {match.start}–{match.end} ({match.kind})")
 
 
-def _short(text: str, limit: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _around_difference(a: str, b: str, before: int = 40, width: int = 110) -> tuple[str, str]:
     """Both texts from a little before their first difference, so the change is visible."""
     a, b = " ".join(a.split()), " ".join(b.split())
     first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     start = max(first - before, 0)
     lead = "..." if start else ""
-    return _short(lead + a[start:], width), _short(lead + b[start:], width)
+    return first_line(lead + a[start:], width), first_line(lead + b[start:], width)
 
 
 def _load(items: list[str], options: LoadOptions, ctx: Context) -> list[Article]:
@@ -296,7 +292,7 @@ def main(argv: list[str]) -> int:
             continue
         mark = "[yellow]~[/]" if finding.passed else "[red]✗[/]"
         quote, closest = finding.citation.quote, finding.closest
-        shown_quote = _short(quote) if closest is None else _around_difference(quote, closest)[0]
+        shown_quote = first_line(quote, 110) if closest is None else _around_difference(quote, closest)[0]
         line = (f"{mark} {finding.where}, {escape(finding.citation.article_id)}: {escape(finding.detail)}\n"
                 f"    brief:   “{escape(shown_quote)}”")
         if closest is not None:
