@@ -4,7 +4,7 @@
 
 Without BRIEF.json it replays the recorded seeds brief
 (tests/cassettes/seeds_brief.yaml) when that exists, else it makes a brief
-of seeds/ with the crafted stand-in model of tests/cli_fixtures.py (not a
+of seeds/ with the crafted stand-in model of tests/cli/fixtures.py (not a
 recording). It writes DIR/brief.html, DIR/brief.png (the page as loaded) and
 DIR/brief-pinned.png (the first citation's popover pinned open, as after a
 click) and DIR/brief-phone.png (the same at phone width: the popover must stay
@@ -69,7 +69,7 @@ def seeds_brief():  # type: ignore[no-untyped-def]
 
         with FakeOpenAIServer.from_cassette(cassette) as server:
             return summarize(seeds, base_url=server.base_url, model="qwen2.5-coder-1.5b", api_key="local")
-    from tests.cli_fixtures import CRAFTED_MODEL, crafted_server
+    from tests.cli.fixtures import CRAFTED_MODEL, crafted_server
 
     with crafted_server() as server:
         return summarize(seeds, base_url=server.base_url, model=CRAFTED_MODEL, api_key="crafted")
