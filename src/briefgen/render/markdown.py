@@ -52,8 +52,8 @@ def render_markdown(brief: Brief) -> str:
         date = source.published.isoformat() if source.published else "undated"
         title = f" — {source.title}" if source.title else ""
         url = f" — <{source.url}>" if source.url else ""
-        stale = " **(stale)**" if source.stale else ""
-        lines.append(f"- `{source.id}` {source.outlet or 'unknown outlet'}, {date}{title}{url}{stale}")
+        flag = " **(stale)**" if source.stale else ""
+        lines.append(f"- `{source.id}` {source.outlet or 'unknown outlet'}, {date}{title}{url}{flag}")
     if brief.rejected:
         lines += ["", f"_{len(brief.rejected)} claim(s) failed verification and were left out (see JSON `rejected`)._"]
     lines += [""]
