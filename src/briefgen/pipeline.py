@@ -96,12 +96,7 @@ def load_articles(
     inputs: Iterable[ArticleInput], settings: Settings
 ) -> tuple[list[Article], list[str]]:
     """Load every input; failures and duplicates become warnings, not exceptions."""
-    options = LoadOptions(
-        fetch_timeout=settings.fetch_timeout,
-        max_fetch_bytes=settings.max_fetch_bytes,
-        max_article_chars=settings.max_article_chars,
-        allow_private_urls=settings.allow_private_urls,
-    )
+    options = LoadOptions.from_settings(settings)
     articles: list[Article] = []
     warnings: list[str] = []
     failures: list[str] = []

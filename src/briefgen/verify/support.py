@@ -104,6 +104,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rok": ("south korea", "republic of korea"),
     "china": ("chinese", "beijing"),
     "chinese": ("china",),
+    # capitals standing for their governments, as news reports write them
+    "pyongyang": ("north korea",),
+    "moscow": ("russia",),
+    "kyiv": ("ukraine",),
+    "kiev": ("ukraine",),
+    "seoul": ("south korea",),
+    "tokyo": ("japan",),
+    "berlin": ("germany",),
+    "tehran": ("iran",),
+    "naypyidaw": ("myanmar",),
 }
 """Names that sources spell several ways; each side counts as the other. Kept short on
 purpose: any other name in a claim must occur in its cited sentences."""
@@ -660,19 +670,20 @@ _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$|^(?:[A-Z]\.){2,}$")
 
 
 def _doers(text: str, language: str,
-           aliases: Iterable[tuple[str, str]] = ()) -> list[tuple[str, frozenset[str]]]:
+           aliases: Iterable[tuple[str, str]] = ()) -> list[tuple[str, frozenset[str], str]]:
     """(verb stem, the name that does it) for each "Name [will/has decided to] verb" in ``text``.
 
     Names are runs of capitalised words (with "of"/"the" inside) right before the verb,
     within a clause; the words of the name are folded like content words, aliases added.
     """
-    out: list[tuple[str, frozenset[str]]] = []
+    out: list[tuple[str, frozenset[str], str]] = []
     for clause in _CLAUSE.split(re.sub(r"\bUS\b", "U.S.", text)):
         words = re.findall(r"[\w$][\w'’.-]*", clause)
         words = [w.rstrip(".") if not re.fullmatch(r"(?:[A-Z]\.){2,}", w) else w for w in words]
         for i, word in enumerate(words):
-            if i == 0 or _NAME_WORD.match(word) or not word.isalpha() or word.lower() in _BETWEEN:
-                continue
+            if i == 0 or _NAME_WORD.match(word) or not word.isalpha() or word.lower() in _BETWEEN \
+                    or word.lower() in STOPWORDS or word.lower() in NEGATIONS:
+                continue  # "Russia *and* North Korea": a function word is no verb
             j = i - 1
             while j >= 0 and words[j].lower() in _BETWEEN:
                 j -= 1
@@ -683,11 +694,13 @@ def _doers(text: str, language: str,
                 j -= 1
             while name and name[0].lower() in ("of", "the", *_TITLES):
                 name.pop(0)
+            # "The United States on *Tuesday* described": a day or month is when, not who
+            name = [w for w in name if w.lower() not in _WHEN]
             if not name:
                 continue
             doer = expanded_words(" ".join(name), language, aliases)
             if doer:  # "A state ...", "The group ...": a capitalised article is no one
-                out.append((stem(word.lower(), language), doer))
+                out.append((stem(word.lower(), language), doer, " ".join(name)))
     return out
 
 
@@ -705,16 +718,16 @@ def agent_problems(summary: str, support: str, *, language: str = "en", article_
         return []  # Title Case: every word looks like a name, no doer can be told apart
     aliases = defined_aliases(article_text) if article_text else ()
     known: dict[str, list[frozenset[str]]] = {}
-    for verb, doer in _doers(support, language, aliases):
+    for verb, doer, _ in _doers(support, language, aliases):
         known.setdefault(verb, []).append(doer)
     problems: list[Problem] = []
     passive = _agentless_passives(support, language)
-    for verb, doer in _doers(summary, language, aliases):
+    for verb, doer, name in _doers(summary, language, aliases):
         doers = known.get(verb)
         if not doers and verb in passive:
             problems.append(Problem(
                 "agent",
-                f"it says {' '.join(sorted(doer))} did \"{verb}…\", but the source says only that it was done, "
+                f"it says {name} did \"{verb}…\", but the source says only that it was done, "
                 "not by whom; keep it passive or name no one.",
             ))
             continue
@@ -722,7 +735,7 @@ def agent_problems(summary: str, support: str, *, language: str = "en", article_
             continue
         problems.append(Problem(
             "agent",
-            f"it has {' '.join(sorted(doer))} do \"{verb}…\", but in the points someone else does; "
+            f"it has {name} do \"{verb}…\", but in the sources someone else does; "
             "keep who does what as the points say.",
         ))
     return problems
@@ -735,6 +748,10 @@ def named_parties(text: str) -> list[str]:
 
 
 _BE = frozenset(["was", "were", "is", "are", "been", "be", "being"])
+_WHEN = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+)
 
 
 def _agentless_passives(text: str, language: str) -> set[str]:
