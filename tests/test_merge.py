@@ -142,3 +142,22 @@ def test_differently_credited_reports_of_one_fact_stay_one_point() -> None:
     ]
     points = build_points(group_claims(claims), {a.id: a.label for a in s.values()}, limit=5)
     assert len(points) == 1 and len(points[0].citations) == 2
+
+
+def test_a_sentence_that_does_not_say_the_point_is_not_cited_for_it() -> None:
+    # Fed cluster, live run: "Federal Reserve cuts benchmark interest rate" cited, beside the
+    # sentence about the cut, a sentence defining the federal funds rate.
+    from briefgen.ingest import from_text
+
+    cut = from_text("The Federal Reserve recently reduced the benchmark interest rate by 0.25 percentage points, "
+                    "the third consecutive interest rate cut of 2024.", article_id="004")
+    definition = from_text("The federal funds rate is the target interest rate at which commercial banks borrow "
+                           "and lend their extra reserves to one another overnight.", article_id="000")
+    claims = [
+        claim(cut, "Federal Reserve cuts benchmark interest rate", "The Federal Reserve recently reduced the benchmark interest rate"),
+        claim(definition, "The federal funds rate is the target interest rate at which banks lend reserves",
+              "The federal funds rate is the target interest rate"),
+    ]
+    points = build_points(group_claims(claims, threshold=30.0), {"004": "A", "000": "B"}, limit=5)
+    cited_for_cut = next(p for p in points if p.text.startswith("Federal Reserve cuts"))
+    assert [c.article_id for c in cited_for_cut.citations] == ["004"]

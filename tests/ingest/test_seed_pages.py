@@ -167,3 +167,13 @@ def test_segmenting_in_several_threads_at_once_gives_each_article_its_own_senten
         for _ in range(10):
             results = list(pool.map(lambda t: [(s.start, s.end) for s in split_sentences(t)], texts * 4))
             assert results == expected * 4
+
+
+def test_a_call_to_visit_a_page_is_boilerplate() -> None:
+    # Fed cluster, live run: "For more details, visit the official Federal Reserve press release
+    # here." became a point of the brief.
+    from briefgen.ingest import from_text
+
+    article = from_text("The Fed cut its benchmark rate by a quarter point on Wednesday, officials said.\n\n"
+                        "For more details, visit the official Federal Reserve press release here.")
+    assert "visit" not in article.text

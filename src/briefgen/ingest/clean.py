@@ -53,6 +53,11 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"^(independent journalists were not given access)\b.*",
         r"^read more\b.*",
         r"^related (article|stories|story)s?\b.*",
+        # calls to the reader to go elsewhere (Fed cluster, live run: "For more details, visit the
+        # official Federal Reserve press release here." became a point)
+        r"^(?=.{0,160}$)(for (more|further) (details|information|info)[,:]?\s*)?(please )?"
+        r"(visit|click|see|go to|follow)\b.*\b(here|link|website|page|release)\W*$",
+        r"^click here\b.*",
     )
 )
 
