@@ -311,3 +311,29 @@ def test_function_words_and_days_are_not_verbs_or_doers() -> None:
                                 sentence)
     assert "agent" not in kinds("Russia and North Korea will erect memorials, officials said.",
                                 "Moscow and Pyongyang agreed to erect memorials in both countries, officials said.")
+
+
+def test_a_name_must_be_in_the_sentence_as_a_name() -> None:
+    # Labelled live pair (Fed cluster): "The Federal Reserve targets interest rates for commercial banks."
+    # shipped against a sentence defining the federal funds rate ("...their extra reserves...").
+    sentence = ("The federal funds rate is the target interest rate at which commercial banks borrow and lend "
+                "their extra reserves to one another overnight.")
+    assert "words" in kinds("The Federal Reserve targets interest rates for commercial banks.", sentence)
+    # demonyms, aliases and article-defined abbreviations still count
+    assert kinds("North Korea will send workers, Tass said.", "North Korean leader Kim will send workers, Tass said.") == []
+    assert kinds("The U.S. State Department called it concerning, a spokesperson said.",
+                 "The United States State Department called it concerning, a spokesperson said.") == []
+
+
+def test_a_view_is_attribution_and_a_named_source_must_be_named() -> None:
+    # Labelled live pairs (Iberian and Myanmar clusters): "A total of 15 GW of energy disappeared..."
+    # from "The Spanish government considers it 'very strange' that ... 15 GW ... disappeared";
+    # "Thailand declared a state of emergency in Bangkok, after damage reported." kept a passive
+    # "reported" and dropped "AFP reported".
+    assert "attribution" in kinds(
+        "A total of 15 GW of energy disappeared from the Spanish grid in 5 seconds.",
+        "The Spanish government considers it very strange that in 5 seconds a total of 15 GW of energy disappeared.")
+    sentence = ("The authorities in neighbouring Thailand declared a state of emergency in the capital Bangkok, "
+                "after damage was reported to buildings in the city, AFP reported.")
+    assert "attribution" in kinds("Thailand declared a state of emergency in Bangkok, after damage reported.", sentence)
+    assert kinds("Thailand declared a state of emergency in Bangkok, AFP reported.", sentence) == []

@@ -59,6 +59,7 @@ _FUTURE = (
 )
 _POSSIBLE = r"may|might|could|can|possibly|possible|likely|unlikely|perhaps|potentially|potential|reportedly|allegedly|probably|suspected"
 _ATTRIBUTION = (
+    r"considers|considered|"
     r"said|says|say|saying|told|tells|according to|according|claimed|claims|claiming|reported|reports|reporting|"
     r"announced|announces|stated|alleged|alleges|quoted|quoting|cited|citing|insisted|insists|noted|"
     r"confirmed|confirms|denied|denies|warned|warns|asserted|wrote|writes|estimated|estimates|assessed|"
@@ -73,7 +74,7 @@ _REPORTING = (
     r"said|says|say|saying|told|tells|according to|according|claimed|claims|claiming|reported|reports|reporting|"
     r"stated|alleged|alleges|quoted|quoting|cited|citing|insisted|insists|noted|warned|warns|asserted|wrote|"
     r"writes|estimated|estimates|believed|believes|argued|argues|suggested|suggests|acknowledged|admitted|"
-    r"indicated|reportedly|allegedly"
+    r"indicated|reportedly|allegedly|considers|considered"
 )
 _REPORTING_RE = re.compile(rf"(?<![\w'])(?:{_REPORTING})(?![\w])")
 _FUTURE_RE = re.compile(rf"(?<![\w'])(?:{_FUTURE})(?![\w])")
@@ -467,12 +468,25 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
                                                 "as done; keep the sentence's tense."))
 
     problems.extend(agent_problems(claim, support, language=language, article_text=article_text))
+    split = [name for name in multiword_names(claim) if not _phrase_in(name, support, language, article_text)]
+    if split:
+        listed = ", ".join(f'"{n}"' for n in split)
+        problems.append(Problem(
+            "words",
+            f"it names {listed}, which the sentence does not name as such (its words may be there, apart); "
+            "name only who and what the sentence names.",
+        ))
 
     # A sentence that reports ("said", "according to") needs a claim that reports (naming the
     # source is not enough: "Ukraine destroyed..." names Ukraine as the doer, not as the one who
     # said so); one whose only marker is a speech act ("announced") needs any marker.
     needed = _REPORTING_RE if _has(support, _REPORTING_RE) else _ATTRIBUTION_RE
-    if require_attribution and _has(support, _ATTRIBUTION_RE) and not _has(claim, needed):
+    # When the sentence names its source ("..., AFP reported"), a reporting word alone is not
+    # enough: "..., after damage reported" kept a "reported" and dropped AFP.
+    phrase = attribution_phrase(support) if require_attribution else None
+    source_names = [n for n in named_parties(phrase or "") if n.lower() not in ("according",)]
+    names_missing = bool(source_names) and all(unsupported_words(n, claim) for n in source_names)
+    if require_attribution and _has(support, _ATTRIBUTION_RE) and (not _has(claim, needed) or names_missing):
         problems.append(Problem(
             "attribution",
             f"the sentence attributes this ({_marker_text(support, _ATTRIBUTION_RE)}); say who said or reported it, "
@@ -514,6 +528,8 @@ def attribution_phrase(sentence: str) -> str | None:
             words = according.group(1).split(",")[0].split()[:8]
         return "according to " + " ".join(words).rstrip(",")
     for verb in _SPEECH_VERB.finditer(sentence):
+        if re.match(r"(?:was|were)\s", verb.group(0)):
+            continue  # "after damage was reported to buildings": a passive names no speaker
         before = sentence[: verb.start()]
         segments = [seg.strip() for seg in re.split(r",|\bthat\b|—|–", before)]
         while segments and not segments[-1]:
@@ -739,6 +755,60 @@ def agent_problems(summary: str, support: str, *, language: str = "en", article_
             "keep who does what as the points say.",
         ))
     return problems
+
+
+_MULTI_NAME = re.compile(r"(?:[A-Z][\w’'.-]*|U\.S\.)(?:\s+(?:of|the|for|and|de|del|la|von)?\s*[A-Z][\w’'.-]*)+")
+
+
+def multiword_names(text: str) -> list[str]:
+    """Runs of two or more capitalised words ("Federal Reserve", "Kim Jong Un") in ``text``.
+
+    The first word of a sentence is capitalised anyway; a run starting there counts only
+    from its second word when the first is a function word ("The Federal Reserve").
+    """
+    out: list[str] = []
+    for match in _MULTI_NAME.finditer(re.sub(r"\bUS\b", "U.S.", text)):
+        words = [re.sub(r"['’]s$", "", w) for w in match.group(0).split()]
+        while words and words[0].lower() in STOPWORDS:
+            words.pop(0)
+        if len([w for w in words if w[:1].isupper()]) >= 2:
+            out.append(" ".join(words))
+    return out
+
+
+def _canonical(text: str, pairs: list[tuple[str, str]]) -> str:
+    """Folded tokens of ``text`` with every alias form replaced by one form per alias group."""
+    group: dict[str, str] = {}
+    for a, b in pairs:  # the shortest form of a connected group stands for all of it
+        ra, rb = group.get(a, a), group.get(b, b)
+        root = min(ra, rb, key=lambda x: (len(x), x))
+        for form, r in list(group.items()):
+            if r in (ra, rb):
+                group[form] = root
+        group[a] = group[b] = root
+    folded = " " + " ".join(tokens(text)) + " "
+    for form in sorted(group, key=len, reverse=True):
+        if " " in form or "." in form or form in ALIASES:
+            folded = folded.replace(f" {form} ", f" {group[form].replace(' ', '_')} ")
+    return folded
+
+
+def _phrase_in(name: str, support: str, language: str, article_text: str = "") -> bool:
+    """``name`` occurs in ``support`` as consecutive words: as written (stems, demonyms: "North
+    Korea" in "North Korean leader"), or with alias forms made one ("U.S." = "United States")."""
+    pairs = [p for k, vs in ALIASES.items() for v in vs for p in ((k, v), (v, k))]
+    if article_text:
+        pairs += [p for a, b in defined_aliases(article_text) for p in ((a, b), (b, a))]
+    for name_text, support_text in ((" ".join(tokens(name)), " ".join(tokens(support))),
+                                    (_canonical(name, pairs), _canonical(support, pairs))):
+        wanted = [stem(w, language) for w in name_text.split() if w not in STOPWORDS]
+        if not wanted:
+            return True
+        haystack = [stem(w, language) for w in support_text.split() if w not in STOPWORDS]
+        for i in range(len(haystack) - len(wanted) + 1):
+            if all(_matches(w, {h}) for w, h in zip(wanted, haystack[i : i + len(wanted)], strict=False)):
+                return True
+    return False
 
 
 def named_parties(text: str) -> list[str]:
