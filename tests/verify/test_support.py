@@ -337,3 +337,14 @@ def test_a_view_is_attribution_and_a_named_source_must_be_named() -> None:
                 "after damage was reported to buildings in the city, AFP reported.")
     assert "attribution" in kinds("Thailand declared a state of emergency in Bangkok, after damage reported.", sentence)
     assert kinds("Thailand declared a state of emergency in Bangkok, AFP reported.", sentence) == []
+
+
+def test_a_subordinate_clause_is_not_the_claims_source() -> None:
+    # Seeds re-record: "US describes Russia's use of North Korean workers and troops" was completed
+    # with ", after Russian media reported" taken from "... as 'deeply concerning,' after Russian
+    # media reported Pyongyang will send ...".
+    from briefgen.verify import attribution_phrase
+
+    sentence = ("The United States on Tuesday described Russia's continued use of North Korean workers and troops "
+                "as \"deeply concerning,\" after Russian media reported Pyongyang will send more workers.")
+    assert attribution_phrase(sentence) is None

@@ -511,6 +511,8 @@ _SPEECH_VERB = re.compile(
     r"\b(?:(?:has|have|had|was|were)\s+)?(said|says|told|reported|claimed|stated|alleged|"
     r"insisted|warned|noted|estimated|cited|wrote)\b"
 )
+_SUBORDINATORS = frozenset(["after", "before", "as", "when", "while", "since", "because", "until", "once", "if", "though",
+                           "although", "where", "whereas"])
 _AUXILIARY = re.compile(r"\b(?:has|have|had|was|were)\s*$")
 
 
@@ -543,6 +545,8 @@ def attribution_phrase(sentence: str) -> str | None:
             if 1 <= len(name.split()) <= 3 and all(w[:1].isupper() for w in name.split()):
                 speaker = name
         words = speaker.split()
+        if words and words[0].lower() in _SUBORDINATORS:
+            continue  # "..., after Russian media reported ...": a clause of its own, not who says the rest
         if 1 <= len(words) <= 8 and words[0][:1].isalpha():
             return f"{speaker} {verb.group(1)}"
     return None
