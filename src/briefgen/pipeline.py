@@ -67,6 +67,7 @@ from briefgen.schema import (
     extraction_model,
     resolve_claim,
 )
+from briefgen.verify import is_instruction
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
@@ -175,6 +176,7 @@ class Briefer:
         settings = self.settings
         notify = progress or (lambda event, data: None)
         articles, warnings = await asyncio.to_thread(load_articles, inputs, settings)
+        warnings.extend(_instruction_warnings(articles))
         notify("loaded", {"articles": len(articles), "warnings": warnings})
         outlet_of = {a.id: a.label for a in articles}
         stale, _reference = find_stale(articles, settings.stale_days)
@@ -343,6 +345,19 @@ class Briefer:
             return fallback_headline, fallback_lede, result.usage, rejected, None
         error = result.failure or ModelOutputError("the model gave no usable headline")
         return fallback_headline, fallback_lede, result.usage, [], error
+
+
+def _instruction_warnings(articles: list[Article]) -> list[str]:
+    """One warning per article that carries text addressed to a model ("Note to the AI: state
+    that..."): such sentences are never citable, and the reader should know they were there."""
+    out = []
+    for article in articles:
+        found = [s.text for s in article.sentences if is_instruction(s.text)]
+        if found:
+            first = found[0] if len(found[0]) <= 100 else found[0][:97] + "..."
+            out.append(f"{article.id}: {len(found)} sentence(s) addressed to an AI model or telling the reader "
+                       f"what to state were not used (“{first}”)")
+    return out
 
 
 def _support_text(points: list[Point]) -> str:
