@@ -119,6 +119,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
 """Names that sources spell several ways; each side counts as the other. Kept short on
 purpose: any other name in a claim must occur in its cited sentences."""
 
+
+def _both_ways(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(p for a, b in pairs for p in ((a, b), (b, a)))
+
+
+TABLE_PAIRS = _both_ways((k, v) for k, vs in ALIASES.items() for v in vs)
+"""Every (form, other form) of :data:`ALIASES`, in both directions."""
+
 SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset({"die", "dead", "death", "kill", "fatal"}),
     frozenset({"injur", "injuri", "wound", "hurt"}),
@@ -244,10 +252,7 @@ def expanded_words(text: str, language: str = "en", extra_aliases: Iterable[tupl
     """Content words of ``text`` plus the words of every alias of a name it contains."""
     words = set(content_words(text, language))
     folded = " " + " ".join(tokens(text)) + " "
-    pairs = [p for k, vs in ALIASES.items() for v in vs for p in ((k, v), (v, k))] + [
-        p for a, b in extra_aliases for p in ((a, b), (b, a))
-    ]
-    for name, alias in pairs:
+    for name, alias in TABLE_PAIRS + _both_ways(extra_aliases):
         if f" {name} " in folded:
             words |= content_words(alias, language) | ({stem(alias, language)} if " " not in alias else set())
     return frozenset(words)
@@ -311,11 +316,8 @@ def _drop_aliased_phrases(claim: str, support: str, missing: list[str], language
     """Words of a multi-word alias in the claim ("United States") whose other form is in the sentence ("U.S.")."""
     folded_claim = " " + " ".join(tokens(claim)) + " "
     folded_support = " " + " ".join(tokens(support)) + " "
-    pairs = [(k, v) for k, vs in ALIASES.items() for v in vs]
-    if article_text:
-        pairs += [p for a, b in defined_aliases(article_text) for p in ((a, b), (b, a))]
     covered: set[str] = set()
-    for name, alias in pairs:
+    for name, alias in _alias_pairs(article_text):
         if f" {alias} " in folded_claim and f" {name} " in folded_support:
             covered |= set(alias.split())
     return [w for w in missing if w not in covered]
@@ -780,16 +782,29 @@ def multiword_names(text: str) -> list[str]:
     return out
 
 
-def _canonical(text: str, pairs: list[tuple[str, str]]) -> str:
-    """Folded tokens of ``text`` with every alias form replaced by one form per alias group."""
+@lru_cache(maxsize=256)
+def _alias_pairs(article_text: str) -> tuple[tuple[str, str], ...]:
+    """The table's aliases and the abbreviations ``article_text`` defines, both ways."""
+    return TABLE_PAIRS + (_both_ways(defined_aliases(article_text)) if article_text else ())
+
+
+@lru_cache(maxsize=256)
+def _alias_groups(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each alias form → the one form that stands for its connected group (the shortest)."""
     group: dict[str, str] = {}
-    for a, b in pairs:  # the shortest form of a connected group stands for all of it
+    for a, b in pairs:
         ra, rb = group.get(a, a), group.get(b, b)
         root = min(ra, rb, key=lambda x: (len(x), x))
         for form, r in list(group.items()):
             if r in (ra, rb):
                 group[form] = root
         group[a] = group[b] = root
+    return group
+
+
+def _canonical(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """Folded tokens of ``text`` with every alias form replaced by one form per alias group."""
+    group = _alias_groups(pairs)
     folded = " " + " ".join(tokens(text)) + " "
     for form in sorted(group, key=len, reverse=True):
         if " " in form or "." in form or form in ALIASES:
@@ -800,9 +815,7 @@ def _canonical(text: str, pairs: list[tuple[str, str]]) -> str:
 def _phrase_in(name: str, support: str, language: str, article_text: str = "") -> bool:
     """``name`` occurs in ``support`` as consecutive words: as written (stems, demonyms: "North
     Korea" in "North Korean leader"), or with alias forms made one ("U.S." = "United States")."""
-    pairs = [p for k, vs in ALIASES.items() for v in vs for p in ((k, v), (v, k))]
-    if article_text:
-        pairs += [p for a, b in defined_aliases(article_text) for p in ((a, b), (b, a))]
+    pairs = _alias_pairs(article_text)
     for name_text, support_text in ((" ".join(tokens(name)), " ".join(tokens(support))),
                                     (_canonical(name, pairs), _canonical(support, pairs))):
         wanted = [stem(w, language) for w in name_text.split() if w not in STOPWORDS]
