@@ -172,14 +172,19 @@ def _prepare(text: str) -> str:
     return re.sub(r"(\w)n't\b", r"\1 not", folded)
 
 
-def tokens(text: str) -> list[str]:
-    """Folded word tokens, with possessive 's dropped and edge punctuation stripped."""
+@lru_cache(maxsize=8192)
+def tokens(text: str) -> tuple[str, ...]:
+    """Folded word tokens, with possessive 's dropped and edge punctuation stripped.
+
+    Cached: one claim check reads its sentence's tokens a dozen times (words, each marker,
+    doers, names), and merging re-checks the same sentences.
+    """
     out = []
     for raw in _WORD.findall(_prepare(text)):
         word = re.sub(r"['’]s$", "", raw).strip("'’-.") if not re.fullmatch(r"(?:[a-z]\.){2,}", raw) else raw
         if word:
             out.append(word)
-    return out
+    return tuple(out)
 
 
 def _is_number(word: str) -> bool:
