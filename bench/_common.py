@@ -216,7 +216,7 @@ def _shared_ssl() -> None:
     import certifi
     import openai
 
-    from briefgen import llm
+    from briefgen.llm import client as llm
 
     context = ssl.create_default_context(cafile=certifi.where())
 

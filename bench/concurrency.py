@@ -60,7 +60,7 @@ from overhead import request_chains
 from briefgen.api import asummarize_batch
 from briefgen.config import resolve_provider
 from briefgen.errors import BriefgenError
-from briefgen.models import Brief
+from briefgen.brief import Brief
 
 
 def critical_path(brief: Brief) -> int:

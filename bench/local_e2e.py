@@ -47,7 +47,7 @@ from _common import seed_paths, summary, write_result
 
 from briefgen import summarize
 from briefgen.config import Settings
-from briefgen.models import Brief
+from briefgen.brief import Brief
 
 _PROMPT = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
 _EVAL = re.compile(r"(?<!prompt )eval time =\s*([\d.]+) ms /\s*(\d+) runs")
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from briefgen.local import PACKAGED_MODELS
-    from briefgen.local.models import DEFAULT_MODEL, locate_installed_part
+    from briefgen.local.weights import DEFAULT_MODEL, locate_installed_part
     from briefgen.local.runtime import is_installed
 
     if not is_installed():

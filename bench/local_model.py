@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from briefgen.local import PACKAGED_MODELS, LocalServer, get_local_server, resolve_model_path
-from briefgen.local.models import locate_installed_part
+from briefgen.local.weights import locate_installed_part
 from briefgen.local.runtime import is_installed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -84,7 +84,7 @@ def qwen_counter() -> tuple[Counter | None, str | None]:
     try:
         import llama_cpp
 
-        from briefgen.local.models import default_cache_dir
+        from briefgen.local.weights import default_cache_dir
     except ImportError as exc:
         return None, f"briefgen[local] not installed ({exc.name})"
     candidates = sorted((default_cache_dir() / "models").glob("qwen2.5-coder-1.5b*.gguf"))

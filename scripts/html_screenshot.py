@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("brief", nargs="?", help="a JSON brief (briefgen ... -f json)")
     parser.add_argument("--out", help="output folder (default: a new temporary folder)")
     args = parser.parse_args(argv)
-    from briefgen.models import Brief
+    from briefgen.brief import Brief
     from briefgen.render.html import render_html
 
     brief = Brief.model_validate_json(Path(args.brief).read_text(encoding="utf-8")) if args.brief else seeds_brief()

@@ -30,7 +30,7 @@ from briefgen.errors import (
     NoUsableOutputError,
     UnexpectedError,
 )
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer, tool_call_completion
 
 from .conftest import SEEDS
@@ -327,7 +327,7 @@ def test_slow_answer_for_one_article_is_a_deadline_failure_for_that_article(serv
 def test_an_unexpected_exception_inside_the_call_is_named_and_kept_to_its_article() -> None:
     from instructor.core.exceptions import InstructorRetryException
 
-    from briefgen.answers import output_failure
+    from briefgen.llm.answers import output_failure
 
     wrapped = InstructorRetryException("boom", n_attempts=1, total_usage=None)
     wrapped.__cause__ = TypeError("'NoneType' object is not subscriptable")
@@ -517,7 +517,7 @@ def test_retry_after_of_an_hour_is_capped() -> None:
     import httpx
     import openai
 
-    from briefgen.llm import _WaitRetryAfter
+    from briefgen.llm.client import _WaitRetryAfter
 
     request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
     response = httpx.Response(429, headers={"retry-after": "3600"}, request=request)

@@ -23,7 +23,7 @@ MAX_LINES = 400
 
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation: data, errors, files, folders, version, test doubles", [
-        "briefgen._version", "briefgen._paths", "briefgen._files", "briefgen._text", "briefgen.errors", "briefgen.models",
+        "briefgen._version", "briefgen._paths", "briefgen._files", "briefgen._text", "briefgen.errors", "briefgen.brief",
         "briefgen.prompts", "briefgen.testing",
     ]),
     ("the promise and its inputs: verification rules, ingest, rendering, the local runtime", [
@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ]),
     ("settings", ["briefgen.config", "briefgen.configfile"]),
     ("the model: what it fills, the client, reading its answers, merging", [
-        "briefgen.schema", "briefgen.llm", "briefgen.answers", "briefgen.merge",
+        "briefgen.llm", "briefgen.merge",
     ]),
     ("the pipeline", ["briefgen.pipeline"]),
     ("the library surface", ["briefgen.api", "briefgen"]),

@@ -15,7 +15,7 @@ from briefgen.merge import (
     group_claims,
     number_conflicts,
 )
-from briefgen.models import Article
+from briefgen.brief import Article
 from briefgen.verify import locate_quote
 
 from .conftest import seed_paths

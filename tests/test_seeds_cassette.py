@@ -14,7 +14,7 @@ import pytest
 
 import briefgen
 from briefgen.ingest import load_article
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.render import render
 from briefgen.verify import extract_numbers
 

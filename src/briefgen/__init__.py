@@ -13,7 +13,7 @@ from briefgen.api import asummarize, asummarize_batch, summarize, summarize_batc
 from briefgen.config import Settings
 from briefgen.errors import BriefgenError
 from briefgen.ingest import load_article
-from briefgen.models import Article, Brief, Citation, Conflict, Point
+from briefgen.brief import Article, Brief, Citation, Conflict, Point
 from briefgen.pipeline import Briefer
 
 __all__ = [

@@ -17,7 +17,7 @@ import openai
 from briefgen.config import Settings, resolve_provider
 from briefgen.errors import BriefgenError, UnexpectedError
 from briefgen.ingest import ArticleInput
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.pipeline import Briefer, ProgressCallback
 
 T = TypeVar("T")
@@ -60,7 +60,7 @@ async def asummarize(
     Raises a :class:`~briefgen.errors.BriefgenError` subclass when no brief can be made:
     a :class:`~briefgen.errors.ModelError` when the model gave nothing usable for
     *every* article. When only some articles failed, the brief is returned with
-    ``complete`` False and one :class:`~briefgen.models.ArticleFailure` per failed
+    ``complete`` False and one :class:`~briefgen.brief.ArticleFailure` per failed
     article in ``failures`` (also named in ``warnings``).
     """
     resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})

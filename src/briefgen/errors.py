@@ -93,7 +93,7 @@ class NoArticlesError(IngestError):
 class ModelError(BriefgenError):
     """The model could not produce a usable answer.
 
-    ``kind`` is the :data:`briefgen.models.FailureKind` an article failure of
+    ``kind`` is the :data:`briefgen.brief.FailureKind` an article failure of
     this class is recorded as in ``Brief.failures``.
     """
 

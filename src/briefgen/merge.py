@@ -4,7 +4,7 @@ This is code, not a model call, because it must be exact and cheap: claims
 that state the same fact are grouped (shared numbers and entities, token
 similarity), so each point cites every article that supports it and counts
 distinct outlets. Inside a group, different numbers or different credited
-sources become a :class:`~briefgen.models.Conflict` rather than being blended.
+sources become a :class:`~briefgen.brief.Conflict` rather than being blended.
 Articles dated far before the others are *stale*: their claims are kept as
 background and never merged into the news.
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from briefgen.models import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
+from briefgen.brief import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
 from briefgen.verify import (
     QuoteMatch,
     attribution_phrase,

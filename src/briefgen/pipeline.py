@@ -9,7 +9,7 @@ grouping, conflicts and staleness are computed here, exactly.
 Nothing is silently lost: an article that fails to load is a warning, a claim
 that fails verification after the re-asks is listed in ``Brief.rejected``,
 an article the model gave nothing usable for (cut off, unusable, refused,
-server down, deadline, budget) is an :class:`~briefgen.models.ArticleFailure`
+server down, deadline, budget) is an :class:`~briefgen.brief.ArticleFailure`
 in ``Brief.failures`` while the other articles go on, and a headline the model
 cannot write falls back to the top point. Only when *every* article failed
 does :meth:`Briefer.brief` raise, with a named :class:`~briefgen.errors.ModelError`
@@ -47,7 +47,7 @@ from briefgen.merge import (
     group_claims,
     number_conflicts,
 )
-from briefgen.models import (
+from briefgen.brief import (
     Article,
     ArticleFailure,
     Brief,
@@ -59,7 +59,7 @@ from briefgen.models import (
     Usage,
 )
 from briefgen.prompts import load_template, prompt_version
-from briefgen.schema import (
+from briefgen.llm.schemas import (
     ExtractedClaim,
     Extraction,
     Synthesis,

@@ -24,7 +24,7 @@ import pytest
 
 from briefgen import _files
 from briefgen.cli import main
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.testing import (
     CraftedReply,
     FakeOpenAIServer,

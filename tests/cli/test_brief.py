@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.cli import main
-from briefgen.models import Brief
+from briefgen.brief import Brief
 
 from ..conftest import SEEDS, seed_paths
 from .fixtures import CRAFTED_MODEL, crafted_server, page_server

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.cli import main
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.testing import CraftedReply, FakeOpenAIServer
 
 from ..conftest import CASSETTES, RECORDED_MODEL, SEEDS

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.cli import main
-from briefgen.models import Brief
+from briefgen.brief import Brief
 
 from ..conftest import seed_paths
 from .fixtures import CRAFTED_MODEL, crafted_server

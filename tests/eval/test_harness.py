@@ -16,7 +16,7 @@ import pytest
 
 from briefgen import eval as harness
 from briefgen.eval.score import _leak_pattern
-from briefgen.models import (
+from briefgen.brief import (
     Article,
     Brief,
     Citation,

@@ -34,7 +34,7 @@ from briefgen.config import Settings
 from briefgen.errors import BlockedURLError, ConfigError, FetchError, NoArticlesError
 from briefgen.ingest import LoadOptions, load_article, load_url
 from briefgen.ingest.fetch import FetchPolicy, blocked_reason, fetch_page
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.pipeline import load_articles
 from briefgen.slack.links import is_private_url
 

@@ -20,7 +20,7 @@ from briefgen.errors import BinaryInputError, EmptyArticleError
 from briefgen.ingest import from_html, load_article
 from briefgen.ingest.scripts import guess_language, word_units
 from briefgen.ingest.segment import THAI_MIN_CHARS, split_sentences
-from briefgen.models import Article
+from briefgen.brief import Article
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scripts"
 LANGUAGES = {

@@ -52,7 +52,7 @@ from briefgen.local import (
     stop_all_servers,
 )
 from briefgen.local import _supervisor as supervisor_mod
-from briefgen.local import models as models_mod
+from briefgen.local import weights as models_mod
 from briefgen.local import process as process_mod
 from briefgen.local import runtime as runtime_mod
 from briefgen.local import server as server_mod

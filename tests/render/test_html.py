@@ -1,6 +1,6 @@
 """The HTML renderer: one self-contained page with hover/click citations.
 
-Briefs are built directly from briefgen.models (no model involved). The last
+Briefs are built directly from briefgen.brief (no model involved). The last
 test opens the page in headless Chromium when it is installed
 (``apt-get install -y chromium``) and checks the screenshot is a real page;
 scripts/html_screenshot.py is the same check for a person to look at.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.models import (
+from briefgen.brief import (
     Brief,
     Citation,
     Conflict,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from briefgen.models import (
+from briefgen.brief import (
     Brief,
     Citation,
     Conflict,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from briefgen.models import (
+from briefgen.brief import (
     Brief,
     Citation,
     Conflict,

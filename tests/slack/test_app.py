@@ -34,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from briefgen.config import Settings
 from briefgen.errors import ModelOutputError
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.slack import app as slack_app
 from briefgen.slack import server as slack_server
 from briefgen.slack.app import BriefBot, create_bot

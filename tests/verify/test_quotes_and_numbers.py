@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefgen.ingest import load_article
-from briefgen.schema import ExtractedClaim, Extraction, claim_problem, resolve_claim
+from briefgen.llm.schemas import ExtractedClaim, Extraction, claim_problem, resolve_claim
 from briefgen.verify import check_numbers, extract_numbers, locate_quote, make_citation
 
 from ..conftest import SEEDS

@@ -11,7 +11,7 @@ import pytest
 
 from briefgen.ingest import from_text, load_article
 from briefgen.merge import VerifiedClaim, build_points, group_claims
-from briefgen.schema import ExtractedClaim, Synthesis, claim_problem, resolve_claim, summary_problems
+from briefgen.llm.schemas import ExtractedClaim, Synthesis, claim_problem, resolve_claim, summary_problems
 from briefgen.verify import defined_aliases, locate_quote, sentence_span, support_problems
 
 from ..conftest import SEEDS

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from briefgen._files import describe_os_error, write_atomic
 from briefgen.cli.common import Context, escape
 from briefgen.errors import BriefgenError, OutputError, OutputLockedError
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.render import render
 
 JSONL_NAME = "briefs.jsonl"

@@ -36,7 +36,7 @@ from briefgen.cli.common import (
 from briefgen.cli.inputs import expand_inputs
 from briefgen.config import Provider
 from briefgen.errors import BriefgenError, EmptyArticleError, OutputError
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.render import FORMATS, render
 
 DESCRIPTION = """\

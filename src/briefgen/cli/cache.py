@@ -26,7 +26,7 @@ from briefgen._paths import default_cache_dir
 from briefgen._version import __version__
 from briefgen.config import Provider, Settings
 from briefgen.errors import OutputError
-from briefgen.models import Article, Brief
+from briefgen.brief import Article, Brief
 
 IGNORED_SETTINGS = frozenset({
     "api_key", "timeout", "transport_retries", "concurrency", "cache_dir", "fetch_timeout", "max_fetch_bytes",

@@ -56,7 +56,7 @@ def mask(secret: str | None) -> str | None:
 
 def local_models(ctx: Context) -> list[dict[str, Any]]:
     from briefgen import local
-    from briefgen.local.models import locate_installed_part
+    from briefgen.local.weights import locate_installed_part
 
     cache = Path(ctx.settings.cache_dir) if ctx.settings.cache_dir else local.default_cache_dir()
     rows = []

@@ -51,7 +51,7 @@ from briefgen.cli.inputs import expand_inputs
 from briefgen.errors import IngestError
 from briefgen.ingest import LoadOptions, load_article
 from briefgen.ingest.loader import ARTICLE_SUFFIXES
-from briefgen.models import Article, Brief, Citation, Source
+from briefgen.brief import Article, Brief, Citation, Source
 from briefgen.verify import locate_quote
 
 UNLIMITED_CHARS = 10**12

@@ -15,7 +15,7 @@ from briefgen.eval.facts import FACTS_FILE, FactSheet, parse_facts
 from briefgen.eval.score import ClusterScore, score_brief
 from briefgen.ingest import LoadOptions, load_article
 from briefgen.ingest.loader import ARTICLE_SUFFIXES
-from briefgen.models import Article, Brief
+from briefgen.brief import Article, Brief
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from briefgen.eval.facts import FactSheet, matches_file
-from briefgen.models import Article, Brief, Citation
+from briefgen.brief import Article, Brief, Citation
 from briefgen.render.markdown import render_markdown
 
 

@@ -30,7 +30,7 @@ from briefgen.ingest.frontmatter import outlet_from_url, split_front_matter
 from briefgen.ingest.metadata import guess_outlet
 from briefgen.ingest.scripts import guess_language
 from briefgen.ingest.segment import split_sentences
-from briefgen.models import Article
+from briefgen.brief import Article
 
 if TYPE_CHECKING:  # ingest sits below the settings: only the type is needed
     from briefgen.config import Settings

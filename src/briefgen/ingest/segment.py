@@ -37,7 +37,7 @@ import threading
 import pysbd
 
 from briefgen.ingest.scripts import dominant_script, is_thai
-from briefgen.models import Sentence
+from briefgen.brief import Sentence
 
 # Any sentence mark with a word after it: without one, a paragraph is one
 # sentence and pysbd (~1 ms a call) is skipped. Greek writes its question

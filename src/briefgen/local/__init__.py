@@ -11,7 +11,7 @@ its last user has gone. :func:`shared_servers` lists them. Needs
 
 from __future__ import annotations
 
-from briefgen.local.models import (
+from briefgen.local.weights import (
     DEFAULT_MODEL,
     PACKAGED_MODELS,
     ModelPart,

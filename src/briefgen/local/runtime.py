@@ -38,7 +38,7 @@ from briefgen._paths import default_cache_dir
 from briefgen._version import __version__
 from briefgen.errors import LocalExtraNotInstalledError, LocalRuntimeError, OutputError
 from briefgen.local._supervisor import STOP_GRACE_S, write_lease
-from briefgen.local.models import DEFAULT_MODEL, PACKAGED_MODELS, resolve_model_path
+from briefgen.local.weights import DEFAULT_MODEL, PACKAGED_MODELS, resolve_model_path
 from briefgen.local.process import (
     HOST,
     LaunchSpec,

@@ -21,7 +21,7 @@ from briefgen.local._supervisor import (
     process_start_ticks,
     state_names,
 )
-from briefgen.local.models import read_gguf_name
+from briefgen.local.weights import read_gguf_name
 from briefgen.local.process import (
     HOST,
     LaunchSpec,

@@ -1,8 +1,8 @@
-"""Render a :class:`~briefgen.models.Brief`: Markdown, JSON, HTML or Slack Block Kit."""
+"""Render a :class:`~briefgen.brief.Brief`: Markdown, JSON, HTML or Slack Block Kit."""
 
 from __future__ import annotations
 
-from briefgen.models import Brief
+from briefgen.brief import Brief
 from briefgen.render.markdown import render_markdown
 
 FORMATS: tuple[str, ...] = ("md", "json", "html", "slack")

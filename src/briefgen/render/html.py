@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from briefgen.models import Brief, Citation, Conflict, Point, Source
+from briefgen.brief import Brief, Citation, Conflict, Point, Source
 from briefgen.render.notes import CitationNumbers, source_label, sources_by_id
 
 

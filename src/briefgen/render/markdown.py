@@ -6,7 +6,7 @@ plain text can check a claim without opening the JSON.
 
 from __future__ import annotations
 
-from briefgen.models import Brief, Citation, Conflict, Point
+from briefgen.brief import Brief, Citation, Conflict, Point
 from briefgen.render.notes import CitationNumbers, source_label, sources_by_id
 
 

@@ -6,7 +6,7 @@ the same way, so a reader comparing the two finds quote 3 under [3] in both.
 
 from __future__ import annotations
 
-from briefgen.models import Brief, Citation, Source
+from briefgen.brief import Brief, Citation, Source
 
 
 class CitationNumbers:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as _pct
 
-from briefgen.models import Brief, Citation, Conflict, Point
+from briefgen.brief import Brief, Citation, Conflict, Point
 
 MAX_BLOCKS = 50
 """Slack's hard limit on blocks per message."""

@@ -37,7 +37,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from briefgen.config import Settings, resolve_provider
 from briefgen.errors import BriefgenError
-from briefgen.models import Article, Brief
+from briefgen.brief import Article, Brief
 from briefgen.slack.config import DEFAULT_PATH, BotConfig, Mode
 from briefgen.slack.jobs import BriefJob, BriefJobs, SummarizeFn
 from briefgen.slack.links import (

@@ -41,7 +41,7 @@ from briefgen.errors import (
 )
 from briefgen.ingest import from_text
 from briefgen.ingest.loader import is_url
-from briefgen.models import Article, Brief
+from briefgen.brief import Article, Brief
 from briefgen.render.slack import MAX_BLOCKS, layout
 from briefgen.slack.config import DEFAULT_JOB_TIMEOUT
 

@@ -9,7 +9,7 @@
   ledes say only what the points say; instructions inside articles are never cited;
 * :mod:`~briefgen.verify.text` — the folding all of them share.
 
-It depends only on :mod:`briefgen.models` (the data it checks) and well-kept
+It depends only on :mod:`briefgen.brief` (the data it checks) and well-kept
 libraries, so a reader can check the promise by reading this folder.
 """
 

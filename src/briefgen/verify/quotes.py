@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from briefgen.models import Article, Citation
+from briefgen.brief import Article, Citation
 from briefgen.verify.text import normalize, normalize_with_map
 
 

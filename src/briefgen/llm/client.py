@@ -23,7 +23,7 @@ pipeline records it per article. The whole call — transport retries, backoff
 and re-asks — runs under one deadline (``Provider.call_deadline``).
 
 The validation context (the article a claim must be found in) reaches the
-validators through :data:`briefgen.schema.VALIDATION_CONTEXT`, not through
+validators through :data:`briefgen.llm.schemas.VALIDATION_CONTEXT`, not through
 instructor's ``context=``: instructor renders every message as a Jinja
 template when given a context, so an article containing ``{{ 7*7 }}`` would
 reach the model as ``49`` and one containing ``{%`` would crash the call.
@@ -50,7 +50,7 @@ from instructor.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from briefgen import answers
+from briefgen.llm import answers
 from briefgen._text import first_line
 from briefgen.config import Provider
 from briefgen.errors import (
@@ -61,8 +61,8 @@ from briefgen.errors import (
     ModelOutputError,
     ModelUnavailableError,
 )
-from briefgen.models import CallUsage
-from briefgen.schema import VALIDATION_CONTEXT
+from briefgen.brief import CallUsage
+from briefgen.llm.schemas import VALIDATION_CONTEXT
 
 T = TypeVar("T", bound=BaseModel)
 

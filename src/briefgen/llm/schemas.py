@@ -1,6 +1,6 @@
 """The schemas the *model* fills, with validators that check them against the source.
 
-They are deliberately smaller than the public :class:`~briefgen.models.Brief`:
+They are deliberately smaller than the public :class:`~briefgen.brief.Brief`:
 a claim and a quote per fact, a headline and a lede. Every string and list has
 a maximum length because llama.cpp turns the JSON schema into a grammar, and
 without bounds a small model can emit list items until ``max_tokens``.
@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, create_model, model_validator
 
-from briefgen.models import Article
+from briefgen.brief import Article
 from briefgen.verify import (
     QuoteMatch,
     check_numbers,

@@ -3,7 +3,7 @@
 These are the types users keep, serialise and re-check later, so every field
 that a downstream check needs (character spans, the exact quote, the sha256
 of the text it was checked against) is stored, not recomputed. The schemas the
-*model* fills are smaller and live in :mod:`briefgen.schema`; turning one into
+*model* fills are smaller and live in :mod:`briefgen.llm.schemas`; turning one into
 the other is where verification happens (:mod:`briefgen.pipeline`).
 """
 
