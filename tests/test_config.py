@@ -1,11 +1,12 @@
-"""Settings precedence and provider resolution order (documented in config.py and the README)."""
+"""Settings (briefgen/config/settings.py): precedence, parsing, and one-line errors for bad values.
+
+Which provider the settings pick is in ``test_provider.py``."""
 
 from __future__ import annotations
 
 import pytest
 
-from briefgen import local
-from briefgen.config import DEFAULT_OPENAI_MODEL, Settings, resolve_provider
+from briefgen.config import Settings, resolve_provider
 from briefgen.errors import ConfigError
 
 
@@ -23,48 +24,6 @@ def test_bad_values_and_unknown_names_are_config_errors() -> None:
         Settings.resolve(env={"BRIEFGEN_MAX_POINTS": "lots"})
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.resolve(env={}, max_pointz=3)
-
-
-def test_explicit_base_url_beats_openai_key() -> None:
-    env = {"OPENAI_API_KEY": "sk-test"}
-    provider = resolve_provider(Settings.resolve(env=env, base_url="http://127.0.0.1:11434/v1"), env=env)
-    assert provider.kind == "base_url" and provider.base_url == "http://127.0.0.1:11434/v1"
-    assert provider.api_key == "sk-test"
-
-
-def test_openai_key_beats_briefgen_base_url() -> None:
-    env = {"OPENAI_API_KEY": "sk-test", "BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1"}
-    provider = resolve_provider(Settings.resolve(env=env), env=env)
-    assert provider.kind == "openai"
-    assert provider.model == DEFAULT_OPENAI_MODEL
-    assert provider.price is not None
-
-
-def test_briefgen_base_url_without_key() -> None:
-    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_MODEL": "llama3.2"}
-    provider = resolve_provider(Settings.resolve(env=env), env=env)
-    assert provider.kind == "base_url" and provider.model == "llama3.2"
-    assert provider.price is None  # unknown price: cost is reported as None, not guessed
-
-
-def test_local_is_the_fallback_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "is_installed", lambda: True)
-    provider = resolve_provider(Settings.resolve(env={}), env={}, start_local=False)
-    assert provider.kind == "local" and provider.concurrency == 1 and provider.price == (0.0, 0.0)
-
-
-def test_mode_override() -> None:
-    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_MODE": "json_schema"}
-    assert resolve_provider(Settings.resolve(env=env), env=env).mode == "json_schema"
-
-
-def test_briefgen_api_key_goes_with_briefgen_base_url() -> None:
-    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_API_KEY": "vllm-key"}
-    provider = resolve_provider(Settings.resolve(env=env), env=env)
-    assert provider.kind == "base_url" and provider.api_key == "vllm-key"
-
-
-# --- price, config-file values, one-line errors ---------------------------------------------
 
 
 @pytest.mark.parametrize("raw", ["0.4,1.6", " 0.4 , 1.6 ", "[0.4, 1.6]"])
@@ -120,3 +79,12 @@ def test_an_invalid_api_key_is_never_echoed() -> None:
         Settings.resolve(env={}, file_values={"api_key": ["sk-secret-123"]}, file_path="/c.toml")
     assert "sk-secret" not in str(exc.value)
     assert str(exc.value) == "invalid setting api_key=*** (from config file /c.toml): must be a string, not a list"
+
+
+def test_load_options_built_by_hand_have_the_settings_defaults() -> None:
+    """LoadOptions() kept 20,000 characters of an article while a brief (Settings) kept 12,000: a library
+    caller loading an article by hand saw text the model would never see. Both now read one constant."""
+    from briefgen.ingest import LoadOptions
+
+    assert LoadOptions() == LoadOptions.from_settings(Settings())
+    assert LoadOptions().max_article_chars == Settings().max_article_chars == 12_000

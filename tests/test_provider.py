@@ -19,6 +19,7 @@ import pytest
 import briefgen
 from briefgen import local
 from briefgen.config import DEFAULT_OPENAI_MODEL, Settings, resolve_provider
+from briefgen.errors import NoProviderError
 from briefgen.testing import FakeOpenAIServer, crafted_answer
 
 from .conftest import SEEDS
@@ -153,6 +154,67 @@ def test_local_keeps_its_long_timeout_and_settings_can_shorten_the_deadline() ->
     assert (provider.timeout, provider.call_deadline) == (20.0, 45.0)
     env = {"BRIEFGEN_BASE_URL": BG_URL, "BRIEFGEN_TIMEOUT": "100"}
     assert resolve_provider(Settings.resolve(env=env), env=env).call_deadline == 300.0  # 3 x timeout
+
+
+def test_explicit_base_url_beats_openai_key() -> None:
+    env = {"OPENAI_API_KEY": "sk-test"}
+    provider = resolve_provider(Settings.resolve(env=env, base_url="http://127.0.0.1:11434/v1"), env=env)
+    assert provider.kind == "base_url" and provider.base_url == "http://127.0.0.1:11434/v1"
+    assert provider.api_key == "sk-test"
+
+
+def test_openai_key_beats_briefgen_base_url() -> None:
+    env = {"OPENAI_API_KEY": "sk-test", "BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1"}
+    provider = resolve_provider(Settings.resolve(env=env), env=env)
+    assert provider.kind == "openai"
+    assert provider.model == DEFAULT_OPENAI_MODEL
+    assert provider.price is not None
+
+
+def test_briefgen_base_url_without_key() -> None:
+    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_MODEL": "llama3.2"}
+    provider = resolve_provider(Settings.resolve(env=env), env=env)
+    assert provider.kind == "base_url" and provider.model == "llama3.2"
+    assert provider.price is None  # unknown price: cost is reported as None, not guessed
+
+
+def test_local_is_the_fallback_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local, "is_installed", lambda: True)
+    provider = resolve_provider(Settings.resolve(env={}), env={}, start_local=False)
+    assert provider.kind == "local" and provider.concurrency == 1 and provider.price == (0.0, 0.0)
+
+
+def test_mode_override() -> None:
+    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_MODE": "json_schema"}
+    assert resolve_provider(Settings.resolve(env=env), env=env).mode == "json_schema"
+
+
+def test_briefgen_api_key_goes_with_briefgen_base_url() -> None:
+    env = {"BRIEFGEN_BASE_URL": "http://127.0.0.1:8000/v1", "BRIEFGEN_API_KEY": "vllm-key"}
+    provider = resolve_provider(Settings.resolve(env=env), env=env)
+    assert provider.kind == "base_url" and provider.api_key == "vllm-key"
+
+
+# --- price, config-file values, one-line errors ---------------------------------------------
+
+
+def test_default_deadlines_are_ones_a_person_would_wait_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    remote = resolve_provider(Settings.resolve(env={}, base_url="http://127.0.0.1:9/v1"), env={})
+    assert (remote.timeout, remote.call_deadline) == (60.0, 180.0)
+    assert Settings.resolve(env={}).transport_retries == 2
+    monkeypatch.setattr(local, "is_installed", lambda: True)
+    on_device = resolve_provider(Settings.resolve(env={}), env={}, start_local=False)
+    assert (on_device.timeout, on_device.call_deadline) == (900.0, 1800.0)
+    chosen = resolve_provider(Settings.resolve(env={}, base_url="http://127.0.0.1:9/v1", call_deadline=30), env={})
+    assert chosen.call_deadline == 30
+
+
+def test_no_provider_names_the_three_fixes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local, "is_installed", lambda: False)
+    with pytest.raises(NoProviderError) as info:
+        resolve_provider(Settings.resolve(env={}), env={})
+    message = str(info.value)
+    assert "OPENAI_API_KEY" in message and "BRIEFGEN_BASE_URL" in message and "briefgen[local]" in message
 
 
 # --- end to end: the articles really go to BRIEFGEN_BASE_URL ------------------------------------

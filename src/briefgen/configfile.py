@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen._paths import default_config_dir
-from briefgen.config import Settings
+from briefgen.config import Settings, check_file_keys
 from briefgen.errors import ConfigError
 
 CONFIG_ENV = "BRIEFGEN_CONFIG"
@@ -80,10 +80,7 @@ def load_config(explicit: str | None = None, env: Mapping[str, str] | None = Non
         raise ConfigError(f"config file {path} is not valid TOML: {exc}; fix or remove it") from exc
     if isinstance(data.get("briefgen"), dict) and len(data) == 1:
         data = data["briefgen"]  # a [briefgen] table is accepted too
-    unknown = sorted(set(data) - set(Settings.model_fields))
-    if unknown:
-        known = ", ".join(sorted(Settings.model_fields))
-        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; known keys: {known}")
+    check_file_keys(data, f"config file {path}")
     return ConfigFile(path=path, exists=True, values=dict(data))
 
 

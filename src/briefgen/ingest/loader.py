@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from briefgen.brief import Article
 from briefgen.errors import (
     ArticleNotFoundError,
     BinaryInputError,
@@ -25,17 +26,27 @@ from briefgen.errors import (
 )
 from briefgen.ingest.clean import clean_text
 from briefgen.ingest.dates import find_published_date
-from briefgen.ingest.fetch import DEFAULT_USER_AGENT, FetchPolicy, fetch_page
+from briefgen.ingest.fetch import (
+    DEFAULT_USER_AGENT,
+    FETCH_TIMEOUT,
+    MAX_FETCH_BYTES,
+    FetchPolicy,
+    fetch_page,
+)
 from briefgen.ingest.frontmatter import outlet_from_url, split_front_matter
 from briefgen.ingest.metadata import guess_outlet
 from briefgen.ingest.scripts import guess_language
 from briefgen.ingest.segment import split_sentences
-from briefgen.brief import Article
 
 if TYPE_CHECKING:  # ingest sits below the settings: only the type is needed
     from briefgen.config import Settings
 
 ArticleInput = str | Path | Article
+
+MAX_ARTICLE_CHARS = 12_000
+"""Characters of one article kept by default (cut at a sentence or paragraph end, with a
+warning). ``Settings.max_article_chars`` and :class:`LoadOptions` both default to it, so a
+library caller loading an article by hand keeps what a brief would send."""
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"}) | HTML_SUFFIXES
@@ -57,16 +68,19 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<article|<div|
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """Limits for loading; the defaults live in :class:`briefgen.config.Settings`.
+    """Limits for loading, with the same defaults as :class:`briefgen.config.Settings`
+    (both read :data:`MAX_ARTICLE_CHARS` and :mod:`briefgen.ingest.fetch`'s
+    ``FETCH_TIMEOUT`` and ``MAX_FETCH_BYTES``): a caller that builds one by hand
+    gets what a brief gets. :meth:`from_settings` builds one from settings.
 
     ``fetch_timeout`` bounds a whole page fetch (redirects and body included);
     ``allow_private_urls`` lifts the fetch policy's refusal of loopback, private
     and link-local hosts (see :mod:`briefgen.ingest.fetch`).
     """
 
-    fetch_timeout: float = 20.0
-    max_fetch_bytes: int = 5_000_000
-    max_article_chars: int = 20_000
+    fetch_timeout: float = FETCH_TIMEOUT
+    max_fetch_bytes: int = MAX_FETCH_BYTES
+    max_article_chars: int = MAX_ARTICLE_CHARS
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_urls: bool = False
 

@@ -36,8 +36,8 @@ import threading
 
 import pysbd
 
-from briefgen.ingest.scripts import dominant_script, is_thai
 from briefgen.brief import Sentence
+from briefgen.ingest.scripts import dominant_script, is_thai
 
 # Any sentence mark with a word after it: without one, a paragraph is one
 # sentence and pysbd (~1 ms a call) is skipped. Greek writes its question
