@@ -5,16 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from briefgen.ingest import load_article
-from briefgen.merge import (
-    VerifiedClaim,
-    attribution_conflicts,
-    attributions,
-    build_points,
-    disputed_statements,
-    find_stale,
-    group_claims,
-    number_conflicts,
-)
+from briefgen.conflicts import attribution_conflicts, attributions, disputed_statements, number_conflicts
+from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.brief import Article
 from briefgen.verify import locate_quote
 
@@ -93,9 +85,7 @@ def test_unrelated_numbers_about_one_fact_are_a_conflict() -> None:
               "about 15,000 North Korean soldiers have been deployed to Russia")
     b = claim(s["003"], "About 600 North Korean soldiers have been deployed to Russia.",
               "South Korea‘s foreign ministry expressed serious concerns")  # quote irrelevant here
-    from briefgen.merge import Group
-
-    conflicts = number_conflicts([Group([a, b])])
+    conflicts = number_conflicts([a, b], {})
     assert conflicts and conflicts[0].kind == "number"
 
 

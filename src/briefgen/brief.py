@@ -84,7 +84,9 @@ class Article(BaseModel):
         return self.outlet or self.id
 
 
-MatchKind = Literal["exact", "normalized", "fuzzy"]
+MatchKind = Literal["exact", "normalized", "fuzzy", "found"]
+"""How the cited sentence was found: the model's quote exactly, after normalising, by a fuzzy
+match, or ``found`` by code from the claim's own words when the model pointed at another sentence."""
 
 
 class Citation(BaseModel):

@@ -11,13 +11,12 @@ background and never merged into the news.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from briefgen.brief import Article, Citation, Conflict, ConflictSide, Point, StaleArticle
+from briefgen.brief import Article, Citation, Point, StaleArticle
 from briefgen.verify import (
     QuoteMatch,
     attribution_phrase,
@@ -30,6 +29,7 @@ from briefgen.verify import (
     sentence_span,
     unsupported_words,
 )
+from briefgen.verify.support import SYNONYMS
 
 
 @dataclass(frozen=True)
@@ -130,16 +130,61 @@ def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     return bool(a.salient & b.salient) or summed_numbers(a, b)
 
 
+# Words reports use for one outcome, for grouping only (the verifier keeps its own stricter
+# table: a claim still uses its own sentence's words). Live runs: "The Fed lowered its benchmark
+# interest rate by 25 basis points." and "The Fed cut interest rates." were two points; so were
+# "CDU won the election" and "CDU/CSU coalition wins Germany's election" (wins/won/victory).
+MERGE_SYNONYMS: tuple[frozenset[str], ...] = (
+    *SYNONYMS,
+    frozenset({"win", "won", "victori", "winner"}),
+    frozenset({"cut", "lower", "reduc", "slash", "trim"}),
+    frozenset({"rais", "hike", "increas"}),
+    frozenset({"elect", "poll", "vote"}),
+)
+_FACT_FORM = {word: min(group) for group in MERGE_SYNONYMS for word in group}
+
+CONTAINMENT = 0.8
+"""Share of the shorter claim's fact words the longer one must hold for the two to be one fact
+("The Fed cut interest rates." inside "The Fed lowered its benchmark interest rate by 25 basis points.")."""
+
+
+def fact_words(text: str) -> frozenset[str]:
+    """Content-word stems of ``text`` with the words of one outcome folded to one form."""
+    return frozenset(_FACT_FORM.get(word, word) for word in content_words(text))
+
+
 def similarity(a: VerifiedClaim, b: VerifiedClaim) -> float:
-    """Dice overlap (0-100) of the two claims' content words.
+    """Dice overlap (0-100) of the two claims' fact words.
 
     Not rapidfuzz's token_set_ratio: that scores 100 whenever one claim's words
-    are a subset of the other's, which merged short claims into long unrelated ones.
+    are a subset of the other's, which merged short claims into long unrelated ones
+    (containment is :func:`contained`, which needs two shared words and no other figures).
     """
-    wa, wb = content_words(a.text), content_words(b.text)
+    wa, wb = fact_words(a.text), fact_words(b.text)
     if not wa or not wb:
         return 0.0
     return 200.0 * len(wa & wb) / (len(wa) + len(wb))
+
+
+def contained(a: VerifiedClaim, b: VerifiedClaim) -> bool:
+    """One claim says part of what the other says: most (:data:`CONTAINMENT`) of the shorter's
+    fact words, at least two, are in the longer one."""
+    wa, wb = fact_words(a.text), fact_words(b.text)
+    small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return len(small) >= 2 and len(small & large) >= CONTAINMENT * len(small)
+
+
+def figures(claim: VerifiedClaim) -> frozenset[float]:
+    """Numbers that can disagree between reports: not years, not small whole counts ("two weeks"),
+    but decimals (magnitude 6.4 vs 6.7, 28.5 % vs 28.6 %) and anything from 10 up."""
+    return frozenset(n for n in claim.numbers
+                     if (n >= 10 or n != int(n)) and not (1900 <= n <= 2100 and n == int(n)))
+
+
+def other_figures(a: VerifiedClaim, b: VerifiedClaim) -> bool:
+    """Both state figures and neither's are the other's (or a sum of them): a disagreement, not one fact."""
+    fa, fb = figures(a), figures(b)
+    return bool(fa and fb) and not (fa & fb) and not summed_numbers(a, b)
 
 
 def group_claims(
@@ -166,7 +211,10 @@ def group_claims(
                     score = 100.0
                 else:
                     score = similarity(claim, member)
-                    if summed_numbers(claim, member):
+                    if contained(claim, member) and not other_figures(claim, member):
+                        score = max(score, threshold)
+                    if summed_numbers(claim, member) or len(claim.salient & member.salient) >= 2:
+                        # two shared figures (1,000 sappers and 5,000 workers) say one fact in other words
                         needed = sum_threshold
                     elif claim.salient & member.salient:
                         needed = numeric_threshold
@@ -195,7 +243,7 @@ def split_incompatible(group: Group) -> list[Group]:
     """
     if len(group.claims) < 2:
         return [group]
-    best = _representative(group)
+    best = representative(group)
     context = f"{best.text}\n{best.support}"
     kept, apart = [best], []
     for claim in group.claims:
@@ -204,7 +252,13 @@ def split_incompatible(group: Group) -> list[Group]:
         # who *reports* it may differ (that is an attribution conflict, not another fact)
         credited = set(named_parties(attribution_phrase(claim.support) or ""))
         names = [w for w in named_parties(claim.text) if w not in credited and unsupported_words(w, context)]
-        if names or not (related_numbers(best, claim) or _covers(claim.support, best.text)):
+        # One fact: the same figures, or the member's sentence holds most of the point's words, or the
+        # member's claim says part of what the point says (contained: "The Fed cut interest rates."
+        # in "The Fed lowered its benchmark interest rate by 25 basis points."). Not mere similarity:
+        # "Federal Reserve cuts benchmark interest rate" shares 4 of 6 words with a definition of the rate.
+        if names or other_figures(best, claim) or not (
+            related_numbers(best, claim) or _covers(claim.support, best.text) or contained(claim, best)
+        ):
             apart.append(claim)
         else:
             kept.append(claim)
@@ -219,17 +273,17 @@ MEMBER_COVERAGE = 0.75
 
 
 def _covers(sentence: str, text: str) -> bool:
-    words = content_words(text)
-    return bool(words) and len(words & content_words(sentence)) >= MEMBER_COVERAGE * len(words)
+    words = fact_words(text)
+    return bool(words) and len(words & fact_words(sentence)) >= MEMBER_COVERAGE * len(words)
 
 
-def _representative(group: Group) -> VerifiedClaim:
+def representative(group: Group) -> VerifiedClaim:
     """The claim that says most: most numbers (totals and their parts), then earliest rank."""
     return max(group.claims, key=lambda c: (len(c.numbers), -c.rank, -len(c.text)))
 
 
 def to_point(group: Group, outlet_of: dict[str, str]) -> Point:
-    best = _representative(group)
+    best = representative(group)
     citations: list[Citation] = []
     seen: set[tuple[str, int, int]] = set()
     for claim in [best, *[c for c in group.claims if c is not best]]:
@@ -261,114 +315,3 @@ def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: i
     groups = [part for group in groups for part in split_incompatible(group)]
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), g.rank))
     return [to_point(g, outlet_of) for g in ordered[:limit]]
-
-
-# --- conflicts -------------------------------------------------------------------------
-
-# Major wire services, by the names articles credit them with. Anything credited
-# "according to <X> state media" is caught by the generic pattern below.
-_AGENCIES: dict[str, str] = {
-    r"\btass\b": "Tass",
-    r"\bria novosti\b": "RIA Novosti",
-    r"\bkcna\b|\bkorean central news agency\b": "KCNA",
-    r"\byonhap\b": "Yonhap",
-    r"\breuters\b": "Reuters",
-    r"\bassociated press\b": "AP",
-    r"\bafp\b|\bagence france-presse\b": "AFP",
-    r"\binterfax\b": "Interfax",
-    r"\bxinhua\b": "Xinhua",
-    r"\bkyodo\b": "Kyodo",
-}
-_STATE_MEDIA = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (state media|media)\b")
-
-
-def attributions(text: str) -> frozenset[str]:
-    """The news sources a sentence credits ("according to Tass", "Russian state media")."""
-    found = {name for pattern, name in _AGENCIES.items() if re.search(pattern, text, re.IGNORECASE)}
-    if not found:
-        found = {f"{m.group(1)} {m.group(2)}" for m in _STATE_MEDIA.finditer(text)}
-    return frozenset(found)
-
-
-def attribution_conflicts(groups: Sequence[Group], outlet_of: dict[str, str]) -> list[Conflict]:
-    """Groups whose articles credit the same fact to different sources."""
-    conflicts: list[Conflict] = []
-    for group in groups:
-        if len(group.articles) < 2:
-            continue
-        by_label: dict[str, list[Citation]] = {}
-        credited_articles: set[str] = set()
-        for claim in group.claims:
-            found = attributions(claim.support)
-            if not found:
-                continue
-            credited_articles.add(claim.article.id)
-            by_label.setdefault(" and ".join(sorted(found)), []).append(claim.citation)
-        if len(by_label) >= 2 and len(credited_articles) >= 2:
-            conflicts.append(
-                Conflict(
-                    kind="attribution",
-                    topic=_representative(group).text,
-                    sides=[ConflictSide(label=label, citations=cites) for label, cites in by_label.items()],
-                )
-            )
-    return conflicts
-
-
-def number_conflicts(groups: Sequence[Group]) -> list[Conflict]:
-    """Claims about the same fact from different articles that give unrelated numbers."""
-    conflicts: list[Conflict] = []
-    for group in groups:
-        for i, a in enumerate(group.claims):
-            for b in group.claims[i + 1 :]:
-                if a.article.id == b.article.id or not a.salient or not b.salient:
-                    continue
-                if related_numbers(a, b) or a.salient <= b.numbers or b.salient <= a.numbers:
-                    continue
-                if similarity(a, b) < 50:
-                    continue
-                conflicts.append(
-                    Conflict(
-                        kind="number",
-                        topic=_representative(group).text,
-                        sides=[
-                            ConflictSide(label=", ".join(format_number(n) for n in sorted(c.salient)), citations=[c.citation])
-                            for c in (a, b)
-                        ],
-                    )
-                )
-    return conflicts
-
-
-_DISPUTE = re.compile(
-    r"\b(insist(?:s|ed)?|den(?:y|ies|ied)|disputed?|refuted|did(?:n't| not) mention|"
-    r"(?:has|have|had) not been (?:independently )?(?:verified|confirmed)|"
-    r"(?:could|can)(?:not|n't| not) be (?:independently )?(?:verified|confirmed)|"
-    r"yet to be (?:substantiated|verified|confirmed)|unverified|unsubstantiated|claimed|speculated)\b",
-    re.IGNORECASE,
-)
-
-
-def disputed_statements(articles: Sequence[Article], outlet_of: dict[str, str], *, limit: int = 6) -> list[Conflict]:
-    """Sentences in which an article itself flags a claim as disputed, denied or unverified.
-
-    These are surfaced verbatim (the citation is the whole sentence), so a
-    reader sees the caveat in the source's own words.
-    """
-    found: list[Conflict] = []
-    for article in articles:
-        for sentence in article.sentences:
-            if not _DISPUTE.search(sentence.text):
-                continue
-            citation = make_citation(article, QuoteMatch(sentence.start, sentence.end, "exact", 100.0))
-            found.append(
-                Conflict(
-                    kind="disputed",
-                    topic=sentence.text,
-                    sides=[ConflictSide(label=outlet_of.get(article.id, article.id), citations=[citation])],
-                )
-            )
-            if len(found) >= limit:
-                return found
-    return found
-

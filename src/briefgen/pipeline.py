@@ -27,26 +27,6 @@ from typing import Any
 import openai
 
 from briefgen._version import __version__
-from briefgen.config import Provider, Settings, resolve_provider
-from briefgen.errors import (
-    BriefgenError,
-    IngestError,
-    ModelError,
-    ModelOutputError,
-    NoArticlesError,
-    NoUsableOutputError,
-)
-from briefgen.ingest import ArticleInput, LoadOptions, load_article
-from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
-from briefgen.merge import (
-    VerifiedClaim,
-    attribution_conflicts,
-    build_points,
-    disputed_statements,
-    find_stale,
-    group_claims,
-    number_conflicts,
-)
 from briefgen.brief import (
     Article,
     ArticleFailure,
@@ -58,39 +38,28 @@ from briefgen.brief import (
     Source,
     Usage,
 )
-from briefgen.prompts import load_template, prompt_version
-from briefgen.llm.schemas import (
-    ExtractedClaim,
-    Extraction,
-    Synthesis,
-    clean_claim,
-    extraction_model,
-    resolve_claim,
+from briefgen.config import Provider, Settings, resolve_provider
+from briefgen.conflicts import attribution_conflicts, disputed_statements, number_conflicts
+from briefgen.errors import (
+    BriefgenError,
+    IngestError,
+    ModelError,
+    ModelOutputError,
+    NoArticlesError,
 )
-from briefgen.verify import is_instruction
+from briefgen.extract import ArticleClaims, Draft, draft_claims, repair_claims
+from briefgen.ingest import ArticleInput, LoadOptions, load_article
+from briefgen.llm import ModelClient, TokenMeter
+from briefgen.llm.schemas import Synthesis
+from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
+from briefgen.notices import KIND_LABEL, instruction_warnings, language_warnings, no_usable_output
+from briefgen.prompts import load_template, prompt_version
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
 
-EXTRACT_MAX_TOKENS = 1536
 SYNTH_MAX_TOKENS = 400
 
-_KIND_LABEL = {
-    "cut_off": "cut off",
-    "unusable": "unusable answer",
-    "refused": "refused",
-    "unavailable": "server failed",
-    "deadline": "deadline passed",
-    "budget": "token budget spent",
-}
-_KIND_ADVICE = {
-    "cut_off": "cut-off answers: use a stronger model or fewer claims (max_claims_per_article)",
-    "unusable": "unusable answers: use a stronger model or another mode (BRIEFGEN_MODE=json or md_json)",
-    "refused": "refusals: use another model",
-    "unavailable": "server failures: check the server (`briefgen doctor`) and try again",
-    "deadline": "deadlines: raise call_deadline (BRIEFGEN_CALL_DEADLINE) or use a faster model",
-    "budget": "budget: raise token_budget or use fewer articles",
-}
 
 
 def load_articles(
@@ -176,7 +145,7 @@ class Briefer:
         settings = self.settings
         notify = progress or (lambda event, data: None)
         articles, warnings = await asyncio.to_thread(load_articles, inputs, settings)
-        warnings.extend(_instruction_warnings(articles))
+        warnings.extend(instruction_warnings(articles))
         notify("loaded", {"articles": len(articles), "warnings": warnings})
         outlet_of = {a.id: a.label for a in articles}
         stale, _reference = find_stale(articles, settings.stale_days)
@@ -184,31 +153,42 @@ class Briefer:
         meter = TokenMeter(settings.token_budget)
         slots = asyncio.Semaphore(self.provider.concurrency)
 
-        extractions = await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(self._extract(article, meter, notify, slots) for article in articles), return_exceptions=True
         )
         calls: list[CallUsage] = []
         claims: list[VerifiedClaim] = []
+        drafts: list[Draft] = []
         rejected: list[RejectedClaim] = []
         failures: list[ArticleFailure] = []
         errors: list[ModelError] = []
-        for article, outcome in zip(articles, extractions, strict=True):
+        for article, outcome in zip(articles, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, BriefgenError):
                     raise outcome  # a bug: the caller (CLI, batch) reports it as one
                 raised = outcome if isinstance(outcome, ModelError) else ModelOutputError(str(outcome))
-                outcome = ([], [], None, raised)
-            article_claims, article_rejected, call_usage, error = outcome
-            claims.extend(article_claims)
-            rejected.extend(article_rejected)
-            if call_usage is not None:
-                calls.append(call_usage)
-            if error is not None:
+                outcome = ArticleClaims(article, error=raised)
+            claims.extend(outcome.verified)
+            drafts.extend(outcome.drafts)
+            rejected.extend(outcome.rejected)
+            if outcome.usage is not None:
+                calls.append(outcome.usage)
+            if outcome.error is not None:
+                error = outcome.error
                 errors.append(error)
                 failures.append(ArticleFailure(article_id=article.id, kind=error.kind, message=str(error)))  # type: ignore[arg-type]
-                warnings.append(f"{article.id}: left out, the model gave no usable answer ({_KIND_LABEL[error.kind]}): {error}")
+                warnings.append(f"{article.id}: left out, the model gave no usable answer ({KIND_LABEL[error.kind]}): {error}")
         if len(failures) == len(articles):
-            raise _no_usable_output(failures, errors)
+            raise no_usable_output(failures, errors)
+        warnings.extend(language_warnings(articles, claims, failures, settings.language))
+        if drafts:
+            async with slots, self._in_flight:
+                claims, repair_rejected, repair_usage = await repair_claims(
+                    self.model, claims, drafts, language=settings.language, enabled=settings.max_retries > 0, meter=meter
+                )
+            rejected.extend(repair_rejected)
+            if repair_usage is not None:
+                calls.append(repair_usage)
 
         fresh = [c for c in claims if c.article.id not in stale_ids]
         old = [c for c in claims if c.article.id in stale_ids]
@@ -217,7 +197,7 @@ class Briefer:
         background = build_points(group_claims(old), outlet_of, limit=settings.max_points)
         conflicts = (
             attribution_conflicts(fresh_groups, outlet_of)
-            + number_conflicts(fresh_groups)
+            + number_conflicts(fresh, outlet_of)
             + disputed_statements(articles, outlet_of)
         )
 
@@ -233,7 +213,7 @@ class Briefer:
             failures.append(
                 ArticleFailure(article_id=None, stage="synthesize", kind=synth_error.kind, message=str(synth_error))  # type: ignore[arg-type]
             )
-            warnings.append(f"the headline call failed ({_KIND_LABEL[synth_error.kind]}): {synth_error}; "
+            warnings.append(f"the headline call failed ({KIND_LABEL[synth_error.kind]}): {synth_error}; "
                             "the top point was used instead")
         notify("synthesized", {"headline": headline})
 
@@ -279,32 +259,15 @@ class Briefer:
 
     async def _extract(
         self, article: Article, meter: TokenMeter, notify: ProgressCallback, slots: asyncio.Semaphore
-    ) -> tuple[list[VerifiedClaim], list[RejectedClaim], CallUsage | None, ModelError | None]:
-        """One article's claims, verified; the error is set when the model gave nothing usable."""
+    ) -> ArticleClaims:
+        """One article's claims, grounded, and its drafts for the repair call; ``error`` set when nothing was usable."""
         settings = self.settings
-        messages = load_template("extract").render(
-            max_claims=settings.max_claims_per_article,
-            language=settings.language,
-            article_id=article.id,
-            outlet=article.outlet or "unknown outlet",
-            published=article.published.isoformat() if article.published else "date unknown",
-            text=article.text,
-        )
         async with slots, self._in_flight:
-            result: CallResult[Extraction] = await self.model.structured(
-                extraction_model(settings.max_claims_per_article, min(3, len(article.sentences))),
-                messages,
-                purpose=f"extract:{article.id}",
-                context={"article": article},
-                max_tokens=EXTRACT_MAX_TOKENS,
-                max_retries=settings.max_retries,
-                meter=meter,
-            )
-        verified, rejected, usable = _verify_extraction(article, result, settings.max_claims_per_article)
-        error = None if usable else (result.failure or ModelOutputError("the model gave no usable answer"))
-        notify("extracted", {"article": article.id, "claims": len(verified), "rejected": len(rejected),
-                             "usage": result.usage, "failure": error})
-        return verified, rejected, result.usage, error
+            outcome = await draft_claims(self.model, article, max_claims=settings.max_claims_per_article,
+                                         language=settings.language, max_retries=settings.max_retries, meter=meter)
+        notify("extracted", {"article": article.id, "claims": len(outcome.verified), "rejected": len(outcome.rejected),
+                             "usage": outcome.usage, "failure": outcome.error})
+        return outcome
 
     async def _synthesize(
         self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore
@@ -330,8 +293,10 @@ class Briefer:
             )
         if result.value is not None:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
-        fallback_headline = points[0].text.rstrip(".")
-        fallback_lede = " ".join(_as_sentence(p.text) for p in points[:2])
+        # The shortest of the top three points: live seeds run, the top point's 45 words made a poor headline.
+        top = min(points[:3], key=lambda p: len(p.text.split()))
+        fallback_headline = top.text.rstrip(".")
+        fallback_lede = " ".join(_as_sentence(p.text) for p in [top, *(p for p in points[:2] if p is not top)][:2])
         if _parses(Synthesis, result.raw_json):
             rejected = [
                 RejectedClaim(
@@ -345,19 +310,6 @@ class Briefer:
             return fallback_headline, fallback_lede, result.usage, rejected, None
         error = result.failure or ModelOutputError("the model gave no usable headline")
         return fallback_headline, fallback_lede, result.usage, [], error
-
-
-def _instruction_warnings(articles: list[Article]) -> list[str]:
-    """One warning per article that carries text addressed to a model ("Note to the AI: state
-    that..."): such sentences are never citable, and the reader should know they were there."""
-    out = []
-    for article in articles:
-        found = [s.text for s in article.sentences if is_instruction(s.text)]
-        if found:
-            first = found[0] if len(found[0]) <= 100 else found[0][:97] + "..."
-            out.append(f"{article.id}: {len(found)} sentence(s) addressed to an AI model or telling the reader "
-                       f"what to state were not used (“{first}”)")
-    return out
 
 
 def _support_text(points: list[Point]) -> str:
@@ -381,84 +333,6 @@ def _parses(model: type[Synthesis], data: dict[str, Any] | None) -> bool:
     except Exception:  # noqa: BLE001 - any shape error means "no"
         return False
     return True
-
-
-def _no_usable_output(failures: list[ArticleFailure], errors: list[ModelError]) -> ModelError:
-    """The error when every article failed: one cause keeps its own message, several are listed.
-
-    The message names each article's failure kind and what to do about each kind.
-    """
-    if len({str(e) for e in errors}) == 1:
-        return errors[0]  # one article, or one cause for all (the server is down): its message says what to do
-    shown = failures[:8]
-    listed = "; ".join(f"{f.article_id}: {_KIND_LABEL[f.kind]}" for f in shown)
-    if len(failures) > len(shown):
-        listed += f"; and {len(failures) - len(shown)} more"
-    kinds = list(dict.fromkeys(f.kind for f in failures))
-    if len(kinds) == 1:
-        first = errors[0]
-        return type(first)(f"no usable answer for any of the {len(failures)} articles ({listed}); first: {first}")
-    advice = "; ".join(_KIND_ADVICE[k] for k in kinds)
-    return NoUsableOutputError(f"no usable answer for any of the {len(failures)} articles ({listed}). For {advice}")
-
-
-def _attempt_claims(result: CallResult[Extraction]) -> list[list[ExtractedClaim]]:
-    """The claims of every attempt (first to last), read leniently; attempts without the shape are skipped."""
-    attempts: list[list[ExtractedClaim]] = []
-    for completion in result.completions:
-        data = raw_json(completion)
-        if data is None:
-            continue
-        try:
-            attempts.append(list(Extraction.model_validate(data, context={"lenient": True}).claims))
-        except Exception:  # noqa: BLE001, S112 - any shape error makes this attempt unusable, nothing more
-            continue
-    if not attempts and result.value is not None:  # a client that gives no raw completions
-        attempts.append(list(result.value.claims))
-    return attempts
-
-
-def _verify_extraction(
-    article: Article, result: CallResult[Extraction], max_claims: int
-) -> tuple[list[VerifiedClaim], list[RejectedClaim], bool]:
-    """Turn the model's claims into verified claims; what fails goes to ``rejected``.
-
-    Every attempt counts, not only the last: a re-ask that fixes one claim
-    sometimes breaks another that was fine, so each claim is checked on its
-    own and the verified ones of all attempts are kept (first attempt's order
-    first, one claim per cited span). A claim is rejected only if no attempt
-    got it verified.
-
-    The flag is False when no attempt had the schema's shape at all (no JSON,
-    no tool call, cut off, refused): the article then failed, it has no claims
-    to reject.
-    """
-    attempts = _attempt_claims(result)
-    rejected: list[RejectedClaim] = []
-    verified: list[VerifiedClaim] = []
-    seen_spans: set[tuple[int, int]] = set()
-    verified_texts: set[str] = set()
-    failed: dict[str, RejectedClaim] = {}
-    for attempt in attempts:
-        for rank, claim in enumerate(attempt):
-            if len(verified) >= max_claims:
-                break
-            resolution = resolve_claim(claim, article)
-            text = clean_claim(claim.claim)
-            if resolution.match is None:
-                failed[text] = RejectedClaim(
-                    article_id=article.id, claim=claim.claim, quote=claim.quote, reason=resolution.problem or "unverified"
-                )
-                continue
-            match = resolution.match
-            verified_texts.add(text)
-            if (match.start, match.end) in seen_spans:
-                continue  # the model repeated itself, or a later attempt restated a kept claim
-            seen_spans.add((match.start, match.end))
-            # resolution.text: the claim completed from its sentence (its attribution), else as the model wrote it
-            verified.append(VerifiedClaim.at(article, resolution.text or text, match, rank))
-    rejected.extend(r for text, r in failed.items() if text not in verified_texts)
-    return verified, rejected, bool(attempts)
 
 
 def _total_usage(calls: list[CallUsage], wall: float) -> Usage:

@@ -63,5 +63,5 @@ def load_template(name: str) -> PromptTemplate:
 
 
 def prompt_version() -> str:
-    """e.g. ``extract@1+synthesize@1``: recorded in provenance and cassette names."""
-    return "+".join(f"{t.name}@{t.version}" for t in (load_template("extract"), load_template("synthesize")))
+    """e.g. ``extract@4+repair@1+synthesize@2``: recorded in provenance and cassette names."""
+    return "+".join(f"{t.name}@{t.version}" for t in map(load_template, ("extract", "repair", "synthesize")))

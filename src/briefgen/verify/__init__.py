@@ -6,14 +6,16 @@
   (or a sum of numbers there);
 * :mod:`~briefgen.verify.support` — every content word of a claim comes from its
   sentences, and their negation, modality and attribution survive; headlines and
-  ledes say only what the points say; instructions inside articles are never cited;
+  ledes say only what the points say; instructions inside articles are never cited
+  (each part in a module of its own: words, aliases, markers, scopes, attribution,
+  names, agents, roles, instructions, problem; support composes them);
 * :mod:`~briefgen.verify.text` — the folding all of them share.
 
 It depends only on :mod:`briefgen.brief` (the data it checks) and well-kept
 libraries, so a reader can check the promise by reading this folder.
 """
 
-from briefgen.verify.numbers import NumberCheck, check_numbers, extract_numbers, format_number
+from briefgen.verify.numbers import NumberCheck, check_numbers, extract_numbers, format_number, left_out_numbers
 from briefgen.verify.quotes import (
     QuoteMatch,
     SentenceSpan,
@@ -31,6 +33,7 @@ from briefgen.verify.support import (
     content_words,
     defined_aliases,
     is_instruction,
+    language_code,
     named_parties,
     number_role_problems,
     support_problems,
@@ -55,6 +58,8 @@ __all__ = [
     "fold_char",
     "format_number",
     "is_instruction",
+    "language_code",
+    "left_out_numbers",
     "locate_quote",
     "make_citation",
     "named_parties",

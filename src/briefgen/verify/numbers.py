@@ -113,3 +113,27 @@ def _is_sum(value: float, parts: set[float], max_terms: int) -> bool:
             if abs(sum(combo) - value) < 1e-9:
                 return True
     return False
+
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def left_out_numbers(claim: str, supporting: str) -> list[str]:
+    """Figures written in digits in ``supporting`` that ``claim`` does not state, as written there.
+
+    These are what a point must carry: Fed cluster, live run, "The Fed cut interest rates."
+    cited "...by a quarter of a percentage point on Wednesday, moving its benchmark range to
+    4.00%–4.25%" and the range was only in the quote. Years are left out (a claim about this
+    week's news need not repeat 2025); spelled-out numbers too (small counts, "two weeks").
+    """
+    stated = extract_numbers(claim)
+    found: list[str] = []
+    for match in _DIGITS.finditer(supporting):
+        surface = match.group(0).strip()
+        if _YEAR.match(surface) or not (values := extract_numbers(surface)) or values <= stated:
+            continue
+        end = match.end()
+        surface += "%" if supporting[end : end + 1] == "%" else ""
+        if surface not in found:
+            found.append(surface)
+    return found

@@ -1,0 +1,102 @@
+"""Conflicts and merging by meaning, each test built from a live run of the dev clusters (no model).
+
+The sentences are the real pages' (eval/clusters/); the claims are the ones the bundled model
+wrote for them, or shorter forms of them.
+"""
+
+from __future__ import annotations
+
+from briefgen.brief import Article
+from briefgen.conflicts import number_conflicts, same_quantity
+from briefgen.ingest import load_article
+from briefgen.merge import VerifiedClaim, build_points, group_claims
+from briefgen.verify import locate_quote
+
+from .conftest import ROOT
+
+MYANMAR = ROOT / "eval" / "clusters" / "myanmar-quake-2025"
+
+
+def _article(name: str) -> Article:
+    return load_article(next(MYANMAR.glob(f"{name}_*.txt")))
+
+
+def _text(text: str, name: str) -> Article:
+    article = load_article(text)
+    return article.model_copy(update={"id": name})
+
+
+def claim(article: Article, text: str, quote: str, rank: int = 0) -> VerifiedClaim:
+    match = locate_quote(quote, article)
+    assert match is not None, quote
+    return VerifiedClaim.at(article, text, match, rank)
+
+
+def test_death_tolls_of_three_outlets_are_one_conflict_naming_each_figure_and_outlet() -> None:
+    """Myanmar cluster, live run: 144, 694 and 1,644 dead were separate points and no conflict."""
+    a = claim(_article("002"), "Myanmar's military government reported at least 144 dead.",
+              "Myanmar's military government reported at least 144 dead")
+    b = claim(_article("003"), "The death toll has surged to 694, according to the military junta.",
+              "earthquake in Myanmar has surged to 694")
+    c = claim(_article("005"), "Myanmar's death toll reached 1,644.", "Myanmar’s death toll from Friday’s powerful")
+    conflicts = number_conflicts([a, b, c], {a.article.id: "Business Times", b.article.id: "Savera Times"})
+    assert len(conflicts) == 1 and conflicts[0].kind == "number"
+    labels = [side.label for side in conflicts[0].sides]
+    assert any(label.startswith("144") and "Business Times" in label for label in labels)
+    assert any(label.startswith("694") and "Savera Times" in label for label in labels)
+    assert any(label.startswith("1,644") for label in labels)
+    assert all(side.citations for side in conflicts[0].sides)
+
+
+def test_one_party_given_close_vote_shares_by_two_outlets_is_a_conflict() -> None:
+    """German cluster: 28.5 % (final result) and 28.6 % (another outlet) for the CDU/CSU, no conflict."""
+    a = _text("German conservatives, led by Friedrich Merz, won the national election with 28.5% of the vote.", "a")
+    b = _text("The CDU/CSU emerges as largest party with 28.6% of vote, ahead of the AfD.", "b")
+    one = claim(a, "German conservatives, led by Friedrich Merz, won with 28.5% of the vote.", "German conservatives")
+    two = claim(b, "CDU/CSU emerges as largest party with 28.6% of vote.", "The CDU/CSU emerges")
+    assert not same_quantity(one, two)  # different names for the party: not claimed as one
+    three = _text("Friedrich Merz won the national election with 28.6% of the vote, officials said.", "c")
+    other = claim(three, "Friedrich Merz won the national election with 28.6% of the vote.", "Friedrich Merz won")
+    first = claim(a, "Friedrich Merz won the national election with 28.5% of the vote.", "German conservatives")
+    assert same_quantity(first, other)
+    assert [s.label.split(" ")[0] for s in number_conflicts([first, other], {})[0].sides] == ["28.5", "28.6"]
+
+
+def test_the_same_measure_in_different_places_is_not_a_conflict() -> None:
+    bangkok = _text("Nine people died in Bangkok when a tower under construction collapsed.", "bkk")
+    myanmar = _text("At least 144 people died in Myanmar, the military government said.", "mm")
+    a = claim(bangkok, "Nine people died in Bangkok.", "Nine people died in Bangkok")
+    b = claim(myanmar, "At least 144 people died in Myanmar, the military government said.", "At least 144 people")
+    assert not same_quantity(a, b) and not number_conflicts([a, b], {})
+
+
+def test_a_short_claim_inside_a_fuller_one_is_one_point_citing_both() -> None:
+    """Fed cluster, live run: "The Fed lowered its benchmark interest rate by 25 basis points." and
+    "The Fed cut interest rates." were two points of one brief."""
+    full = _text("The Fed lowered its benchmark interest rate by 25 basis points on Wednesday.", "x")
+    short = _text("The Fed cut interest rates again, its third reduction in a row.", "y")
+    a = claim(full, "The Fed lowered its benchmark interest rate by 25 basis points.", "The Fed lowered")
+    b = claim(short, "The Fed cut interest rates.", "The Fed cut interest")
+    points = build_points(group_claims([a, b]), {"x": "X", "y": "Y"}, limit=10)
+    assert len(points) == 1 and points[0].outlets == 2
+    assert "25 basis points" in points[0].text
+
+
+def test_won_and_wins_of_one_party_are_one_point() -> None:
+    """German cluster, live run: "CDU won the early parliamentary elections" and "CDU/CSU coalition
+    wins Germany's election" were separate points."""
+    a = _text("The CDU won the election on Sunday, with Friedrich Merz set to become chancellor.", "a")
+    b = _text("The CDU wins the snap election, preliminary results show.", "b")
+    one = claim(a, "The CDU won the election.", "The CDU won")
+    two = claim(b, "The CDU wins the snap election, preliminary results show.", "The CDU wins")
+    assert len(build_points(group_claims([one, two]), {"a": "A", "b": "B"}, limit=10)) == 1
+
+
+def test_different_figures_for_one_fact_stay_apart_as_points_but_are_a_conflict() -> None:
+    """A point cites only sentences that agree with it: 694 never cites the sentence saying 1,644."""
+    b = claim(_article("003"), "The death toll has surged to 694, according to the military junta.",
+              "earthquake in Myanmar has surged to 694")
+    c = claim(_article("005"), "Myanmar's death toll reached 1,644.", "Myanmar’s death toll from Friday’s powerful")
+    points = build_points(group_claims([b, c]), {}, limit=10)
+    assert len(points) == 2
+    assert number_conflicts([b, c], {})

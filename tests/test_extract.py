@@ -1,0 +1,71 @@
+"""The extract stage in code: grounding drafts, finding the sentence the model meant, what goes to repair.
+
+Each case is a live failure of the bundled model (extract v3 / v4 drafts); no model runs here.
+"""
+
+from __future__ import annotations
+
+from briefgen.extract import MAX_CLAIM_WORDS, form_problem, ground_claims
+from briefgen.ingest import load_article
+from briefgen.llm.schemas import ExtractedClaim, resolve_claim
+from briefgen.verify import left_out_numbers
+
+from .conftest import ROOT
+
+SEED_002 = ROOT / "seeds" / "002_90632c3da004c7e2.txt"
+SEED_000 = ROOT / "seeds" / "000_c48e5d5ea6a7d2cd.txt"
+
+
+def test_a_right_claim_with_the_wrong_opening_is_grounded_in_the_sentence_that_states_it() -> None:
+    """The 1.5B model's most common rejection: a right claim paired with the neighbouring sentence."""
+    article = load_article(SEED_000)
+    claim = ExtractedClaim(
+        claim="Kim Jong-un has decided to send 5,000 military construction workers and 1,000 sappers to Russia, "
+              "TASS reported.",
+        opening="The United States on Tuesday described Russia's",  # another sentence of the article
+    )
+    resolution = resolve_claim(claim, article)
+    assert resolution.match is not None and resolution.match.kind == "found"
+    assert article.text[resolution.match.start : resolution.match.end].startswith("TASS, a Russian news agency")
+
+
+def test_a_claim_copied_from_the_middle_of_a_sentence_is_not_shipped_as_a_point() -> None:
+    """Live seeds run (extract v4 draft): these were grounded word for word and shipped."""
+    assert form_problem("construction workers and deminers to support reconstruction work in Russia's Kursk region, "
+                        "a top Russian official said.")
+    assert form_problem("in Kursk, where Ukrainian troops had held territory for months last year, He stated.")
+    assert form_problem("North Korea will send thousands of military construction workers.") is None
+    assert form_problem("“We will send them,” Kim said.") is None
+    article = load_article(SEED_002)
+    outcome = ground_claims(article, [ExtractedClaim(
+        claim="construction workers and deminers to support reconstruction work in Russia's Kursk region, "
+              "a top Russian official said.",
+        opening="SEOUL, South Korea — North Korea will send thousands")], max_claims=5)
+    assert not outcome.verified
+    assert [d.problem.startswith("it is a piece of a sentence") for d in outcome.drafts] == [True]
+
+
+def test_a_point_that_drops_its_sentences_figures_goes_to_repair_and_is_kept_meanwhile() -> None:
+    """Fed cluster, live run: "The Fed cut interest rates." cited a sentence with the new range; the
+    range was only in the quote."""
+    sentence = ("The Federal Reserve cut its key interest rate by a quarter of a percentage point on Wednesday, "
+                "moving its benchmark range to 4.25%-4.5%.")
+    assert left_out_numbers("The Federal Reserve cut its key interest rate.", sentence) == ["4.25%", "4.5%"]
+    assert left_out_numbers("The Fed cut its range to 4.25%-4.5%.", sentence) == []
+    assert left_out_numbers("It happened in 2024.", "It happened in 2024.") == []  # years are not asked for
+    article = load_article(sentence)
+    outcome = ground_claims(article, [ExtractedClaim(claim="The Federal Reserve cut its key interest rate.",
+                                                     opening="The Federal Reserve cut its key")], max_claims=5)
+    assert [c.text for c in outcome.verified] == ["The Federal Reserve cut its key interest rate."]
+    assert outcome.drafts and outcome.drafts[0].kept is outcome.verified[0]
+    assert "4.25%" in outcome.drafts[0].problem
+
+
+def test_a_whole_long_sentence_as_a_claim_goes_to_repair_to_be_shortened() -> None:
+    """Live seeds run: a 52-word claim (a sentence copied whole) became the headline."""
+    article = load_article(SEED_002)
+    sentence = next(s.text for s in article.sentences if s.text.startswith("Wrapping up a one-day visit"))
+    long_claim = sentence.removesuffix(", according to Russia's state news agency, Tass.") + ", Tass reported."
+    assert len(long_claim.split()) > MAX_CLAIM_WORDS
+    outcome = ground_claims(article, [ExtractedClaim(claim=long_claim, opening="Wrapping up a one-day visit")], 5)
+    assert outcome.verified and any("words long" in d.problem for d in outcome.drafts)
