@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import openai
 
+from briefgen.batchapi import VIAS, BatchOptions, run_batch
 from briefgen.config import Settings, resolve_provider
-from briefgen.errors import BriefgenError, UnexpectedError
+from briefgen.errors import BriefgenError, ConfigError, UnexpectedError
 from briefgen.ingest import ArticleInput
 from briefgen.brief import Brief
 from briefgen.pipeline import Briefer, ProgressCallback
@@ -86,9 +87,18 @@ async def asummarize_batch(
     base_url: str | None = None,
     api_key: str | None = None,
     settings: Settings | None = None,
+    via: str = "live",
+    batch: BatchOptions | None = None,
     **options: Any,
 ) -> list[BatchResult]:
     """One brief per story, ``concurrency`` at a time, sharing one client (and local server).
+
+    ``via="batch-api"`` sends every story's requests through the OpenAI Batch
+    API at half the price, ``via="local-runner"`` plays them as Batch API JSONL
+    against ``base_url`` (``concurrency`` requests at a time); verification and
+    re-asks hold exactly as live. ``batch=BatchOptions(state_dir=...)`` makes
+    such a job resumable (see ``docs/batch.md``); a story the run did not
+    finish (requests exported with ``batch.export_dir``) has no result.
 
     A story that fails yields its :class:`BriefgenError` in the result list
     instead of stopping the batch — an unexpected exception (a bug) too, as
@@ -99,6 +109,13 @@ async def asummarize_batch(
     """
     resolved = _settings(settings, {"model": model, "base_url": base_url, "api_key": api_key, **options})
     story_list = [list(s) for s in stories]
+    if via not in VIAS:
+        raise ConfigError(f"via={via!r} is not a way to brief; use one of {', '.join(VIAS)}")
+    if via != "live" or (batch is not None and (batch.export_dir or batch.import_files)):
+        if batch is None:
+            batch = BatchOptions(runner_concurrency=max(concurrency, 1))
+        run = await run_batch(story_list, resolved, via=via, options=batch, on_result=on_result, client=client)
+        return [r for r in run.results if r is not None]
     results: list[BatchResult | None] = [None] * len(story_list)
     gate = asyncio.Semaphore(max(concurrency, 1))
     provider = resolve_provider(resolved, has_client=client is not None)

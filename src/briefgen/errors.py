@@ -208,3 +208,22 @@ class OutputError(BriefgenError):
 
 class OutputLockedError(OutputError):
     """Another ``briefgen batch`` is writing to the same ``--out`` folder."""
+
+
+# --- the batch path (OpenAI Batch API, exported JSONL, local runner) -------------------
+
+
+class BatchError(BriefgenError):
+    """The batch path could not go on; what was submitted and answered is kept, a re-run resumes."""
+
+
+class BatchStateError(BatchError):
+    """The batch state folder (``OUT/.briefgen-batch``) is unreadable or not briefgen's."""
+
+
+class BatchAPIError(BatchError):
+    """The Batch API (files, batches) refused a request or could not be reached."""
+
+
+class BatchResultsError(BatchError):
+    """A file given to ``--import-results`` is not Batch API output (JSONL of ``custom_id``/``response``)."""

@@ -17,6 +17,12 @@ Two sources of answers:
   answers any briefgen request with a hand-made answer that always passes
   verification, for tests about everything around the model.
 
+The Batch API is served too (``/v1/files``, ``/v1/batches``; see
+:mod:`briefgen.testing_batches`): :attr:`FakeOpenAIServer.batch_api` plans
+status sequences (validating → in_progress → completed, expired, failed,
+cancelled) and per-line errors, and answers each batch line as a live
+request would be answered.
+
 The server binds 127.0.0.1 only and stops with its context manager.
 """
 
@@ -32,6 +38,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from briefgen.testing_batches import FakeBatches
 
 
 @dataclass
@@ -192,6 +201,8 @@ class FakeOpenAIServer:
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+        self.batch_api = FakeBatches(self._answer_now)
+        """Files and batches (see :mod:`briefgen.testing_batches`)."""
 
     @classmethod
     def from_cassette(cls, path: str | Path, **kwargs: Any) -> FakeOpenAIServer:
@@ -243,6 +254,11 @@ class FakeOpenAIServer:
             body={"error": {"message": "FakeOpenAIServer: no recorded or queued answer for this request", "type": "fake"}},
         )
 
+    def _answer_now(self, body: bytes) -> tuple[int, bytes]:
+        """One batch line's answer: as a live request would get it, without the latency."""
+        reply = self._answer(body)
+        return reply.status, reply.payload() if isinstance(reply, CraftedReply) else reply.body
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -264,8 +280,21 @@ class FakeOpenAIServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def _send_routed(self, routed: tuple[int, Any]) -> None:
+                status, body = routed
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                headers = {"content-type": "application/octet-stream"} if isinstance(body, bytes) else {}
+                try:
+                    self._send(status, headers, payload)
+                except (BrokenPipeError, ConnectionResetError):  # the client was killed (resume tests)
+                    pass
+
             def do_GET(self) -> None:  # http.server's naming
-                if self.path.rstrip("/").endswith("/models"):
+                url = urlsplit(self.path)
+                routed = server.batch_api.route_get(url.path.rstrip("/"), dict(parse_qsl(url.query)))
+                if routed is not None:
+                    self._send_routed(routed)
+                elif self.path.rstrip("/").endswith("/models"):
                     body = {"object": "list", "data": [{"id": server.model_id, "object": "model", "owned_by": "fake"}]}
                     self._send(200, {}, json.dumps(body).encode())
                 else:
@@ -274,6 +303,12 @@ class FakeOpenAIServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                path = urlsplit(self.path).path.rstrip("/")
+                if not path.endswith("/chat/completions"):
+                    routed = server.batch_api.route_post(path, self.headers.get("content-type") or "", body)
+                    if routed is not None:
+                        self._send_routed(routed)
+                        return
                 reply = server._answer(body)
                 delay = server.latency_s + (reply.delay_s if isinstance(reply, CraftedReply) else 0.0)
                 if delay:

@@ -21,6 +21,13 @@ real folder name in ``story`` and the file name in ``file``.
 One batch at a time per ``--out``: ``OUT/.briefgen.lock`` is held (``flock``)
 for the whole run, so a second run on the same folder exits at once naming
 the first one's pid, host and start time. The lock dies with its process.
+
+``--via batch-api`` sends every story's requests through the OpenAI Batch API
+(half the price), ``--via local-runner`` plays them as Batch API JSONL against
+``--base-url``, ``--export-jsonl`` / ``--import-results`` hand them to any
+engine that reads that format (vLLM ``run-batch``), and ``--dry-run`` prices a
+job before anything is sent: :mod:`briefgen.batchapi`, ``docs/batch.md``. Their
+state lives in ``OUT/.briefgen-batch``; re-running the same command resumes.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import time
 from pathlib import Path
 
 from briefgen._files import describe_os_error, remove_stale_temps
+from briefgen.batchapi import STATE_DIR, VIAS, BatchOptions, estimate, run_batch
 from briefgen.cli.batch_out import (
     Done,
     OutLock,
@@ -87,6 +95,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--format", choices=FORMATS, default="md", help="per-brief file format besides JSON (default md)")
     p.add_argument("--force", action="store_true", help="redo stories already briefed in OUT")
     p.add_argument("--strict", action="store_true", help="exit 3 if any brief had claims rejected by verification")
+    via = p.add_argument_group("batch path (docs/batch.md)")
+    via.add_argument("--via", choices=VIAS, default="live",
+                     help="live: one request at a time as now (default); batch-api: the OpenAI Batch API, half "
+                          "the price, answers within 24 h; local-runner: Batch API JSONL played against --base-url "
+                          "(llama.cpp, Ollama, vLLM), --concurrency requests at a time")
+    via.add_argument("--export-jsonl", metavar="DIR", help="write each round's requests as Batch API JSONL to DIR "
+                     "and stop; run them on any engine (vllm run-batch), then re-run with --import-results")
+    via.add_argument("--import-results", metavar="FILE", nargs="+",
+                     help="Batch API output files (from vllm run-batch or the Batch API) answering exported requests")
+    via.add_argument("--dry-run", action="store_true",
+                     help="print the requests, estimated tokens and cost (live and batch-api) and send nothing")
+    via.add_argument("--poll-interval", type=float, default=30.0, metavar="SECONDS",
+                     help="first wait before polling a batch (default 30; later polls back off to 300)")
     add_model_options(p)
     add_fetch_options(p)
     add_output_options(p)
@@ -137,10 +158,14 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if args.poll_interval <= 0:
+        raise UsageError("--poll-interval must be more than 0 seconds")
     ctx = make_context(args)
     root = Path(args.dir).expanduser()
     out = Path(args.out).expanduser() if args.out else default_out(root)
     stories = find_stories(root, out, ctx)
+    if args.dry_run:
+        return dry_run(args, ctx, out, stories)
     loose = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES]
     if loose:
         ctx.warn(f"{len(loose)} file(s) directly in {root} are not briefed: only subfolders are stories")
@@ -171,7 +196,12 @@ def _batch(args: argparse.Namespace, ctx: Context, out: Path, stories: list[Stor
     interrupted = False
     started = time.perf_counter()
     try:
-        _run(todo, ctx, writer, args.concurrency)
+        if batch_path(args):
+            stopped = run_batch_path(args, todo, ctx, writer)
+            if stopped is not None:
+                ctx.note(f"briefgen: {escape(stopped)}")
+        else:
+            _run(todo, ctx, writer, args.concurrency)
     except KeyboardInterrupt:
         interrupted = True
     except OutputError as exc:
@@ -212,6 +242,104 @@ def _run(todo: list[Story], ctx: Context, writer: Writer, concurrency: int) -> N
         task = bar.add_task("batch", total=len(todo), totals=writer.totals())
         writer.on_update = lambda: bar.update(task, completed=writer.finished, totals=writer.totals())
         asyncio.run(go())
+
+
+# --- the batch path: --via batch-api | local-runner, --export-jsonl, --import-results, --dry-run ----------
+
+
+def batch_path(args: argparse.Namespace) -> bool:
+    return args.via != "live" or bool(args.export_jsonl or args.import_results)
+
+
+def batch_options(args: argparse.Namespace, out: Path, todo: list[Story], ctx: Context | None) -> BatchOptions:
+    return BatchOptions(
+        state_dir=out / STATE_DIR,
+        poll_interval=args.poll_interval,
+        export_dir=Path(args.export_jsonl).expanduser() if args.export_jsonl else None,
+        import_files=[Path(f).expanduser() for f in args.import_results or []],
+        story_labels=[s.name for s in todo],  # folder names: a story keeps its request ids when others come and go
+        runner_concurrency=args.concurrency,
+        on_status=_StatusLine(ctx) if ctx is not None else None,
+    )
+
+
+class _StatusLine:
+    """Batch status per round: a line on stderr when a batch changes status, and the progress bar's text."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.latest: dict[str, dict[str, object]] = {}
+        self.on_update: object = None
+
+    def __call__(self, event: dict[str, object]) -> None:
+        name = str(event["batch"])
+        before = self.latest.get(name, {}).get("status")
+        self.latest[name] = event
+        if event["status"] != before and not self.ctx.interactive:
+            self.ctx.note(f"round {event['round']}: {escape(name)} {event['status']} ({event['total']} requests)")
+        if callable(self.on_update):
+            self.on_update()
+
+    def text(self) -> str:
+        if not self.latest:
+            return "waiting for the first round"
+        last = max(int(str(e["round"])) for e in self.latest.values())
+        events = [e for e in self.latest.values() if int(str(e["round"])) == last]
+        statuses = ", ".join(sorted({str(e["status"]) for e in events}))
+        done = sum(int(str(e.get("completed", 0))) + int(str(e.get("failed", 0))) for e in events)
+        total = sum(int(str(e["total"])) for e in events)
+        return f"round {last}: {len(events)} batch(es) {statuses} · {done:,}/{total:,} requests"
+
+
+def run_batch_path(args: argparse.Namespace, todo: list[Story], ctx: Context, writer: Writer) -> str | None:
+    """Brief ``todo`` through the batch path; returns why it stopped early (requests exported), else None."""
+    options = batch_options(args, writer.out, todo, ctx)
+    status = options.on_status
+    inputs = [list(s.files) for s in todo]
+
+    async def go() -> str | None:
+        run = await run_batch(inputs, ctx.settings, via=args.via, options=options, on_result=writer)
+        for index, problems in sorted(run.problems.items()):
+            shown = "; ".join(problems[:2]) + (f"; and {len(problems) - 2} more" if len(problems) > 2 else "")
+            ctx.warn(f"{todo[index].name}: {shown} (re-run with --via live to finish what the batch could not)")
+        return run.stopped
+
+    if not ctx.interactive:
+        return asyncio.run(go())
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[totals]}"), TimeElapsedColumn())
+    with Progress(*columns, console=ctx.err, transient=False) as bar:
+        briefs = bar.add_task("briefs", total=len(todo), totals=writer.totals())
+        rounds = bar.add_task("batches", total=None, totals="waiting for the first round")
+        writer.on_update = lambda: bar.update(briefs, completed=writer.finished, totals=writer.totals())
+        if isinstance(status, _StatusLine):
+            status.on_update = lambda: bar.update(rounds, totals=status.text())
+        return asyncio.run(go())
+
+
+def dry_run(args: argparse.Namespace, ctx: Context, out: Path, stories: list[Story]) -> int:
+    """Print what the job would send and cost; nothing is sent and nothing is written."""
+    done = {} if args.force else read_done(out / "briefs.jsonl", ctx) if out.exists() else {}
+    todo = [s for s in stories if s.name not in done]
+    if done:
+        ctx.note(f"{len(stories) - len(todo)} of {len(stories)} stories already briefed in {out} (not counted)")
+    if not todo:
+        print("dry run: nothing to do")
+        return EXIT_OK
+    options = batch_options(args, out, todo, None)
+    options.export_dir, options.import_files = None, []
+    result = asyncio.run(estimate([list(s.files) for s in todo], ctx.settings, options=options))
+    print("\n".join(result.lines()))
+    return EXIT_OK
 
 
 def _exit(args: argparse.Namespace, ctx: Context, writer: Writer, done: dict[str, Done], stories: list[Story],
