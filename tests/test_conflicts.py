@@ -100,3 +100,19 @@ def test_different_figures_for_one_fact_stay_apart_as_points_but_are_a_conflict(
     points = build_points(group_claims([b, c]), {}, limit=10)
     assert len(points) == 2
     assert number_conflicts([b, c], {})
+
+
+def test_each_figure_is_read_with_the_measure_nearest_to_it() -> None:
+    """Myanmar cluster, live run: one 'death toll' conflict mixed 7.7 (a magnitude), 150 dead and a
+    USGS forecast of 10,000 deaths. Each figure now goes with its own measure; forecasts apart."""
+    from briefgen.conflicts import measured_figures
+
+    assert measured_figures("The death toll from the recent magnitude 7.7 earthquake in Myanmar has surged to "
+                            "694, with 1,670 individuals reported injured") == {
+        "magnitude": 7.7, "dead": 694.0, "injured": 1670.0}
+    assert measured_figures("Myanmar's military government reported at least 144 dead and more than 730 injured, "
+                            "with officials warning that the death toll was likely to rise.") == {
+        "dead": 144.0, "injured": 730.0}
+    assert measured_figures("The USGS has projected that the total death toll from the central Myanmar earthquake "
+                            "could surpass 10,000.") == {"forecast dead": 10000.0}
+    assert measured_figures("The Fed cut rates in 2024.") == {}

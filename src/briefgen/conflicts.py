@@ -11,19 +11,20 @@ Three kinds, each naming every side with its citations (and so its outlets):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
 from briefgen.merge import (
     Group,
     VerifiedClaim,
     contained,
-    fact_words,
     figures,
     other_figures,
     representative,
+    summed_numbers,
 )
-from briefgen.verify import QuoteMatch, format_number, make_citation, named_parties
+from briefgen.verify import QuoteMatch, extract_numbers, format_number, make_citation, named_parties
+from briefgen.verify.words import stem
 
 # Major wire services, by the names articles credit them with. Anything credited
 # "according to <X> state media" is caught by the generic pattern below.
@@ -75,54 +76,136 @@ def attribution_conflicts(groups: Sequence[Group], outlet_of: dict[str, str]) ->
     return conflicts
 
 
-# Words that name a measured quantity: two reports sharing one, with different figures, disagree
-# about it. Myanmar cluster, live run: death tolls 144 / 694 / 1,000, injured 730 / 732 and an
-# aftershock of 6.4 / 6.7 were separate points and no conflict. Stems, as fact_words gives them.
-MEASURES = frozenset({
-    "dead", "injur", "miss", "toll", "casualti", "magnitud", "aftershock", "turnout", "share",
-    "percent", "rate", "price", "cost", "evacu", "displac", "homeless", "arrest",
-})
+# Words that name a measured quantity, folded to one form per quantity ("died", "killed", "death
+# toll" are one). Myanmar cluster, live run: death tolls 144 / 694 / 1,644, injured 730 / 1,670 and an
+# aftershock of 6.4 / 6.7 were separate points and no conflict. Stems, as content_words gives them.
+MEASURES: dict[str, str] = {
+    "die": "dead", "dead": "dead", "death": "dead", "kill": "dead", "fatal": "dead", "toll": "dead",
+    "injur": "injured", "injuri": "injured", "wound": "injured", "hurt": "injured",
+    "miss": "missing", "magnitud": "magnitude", "aftershock": "aftershock", "turnout": "turnout",
+    "vote": "vote share", "share": "vote share", "seat": "seats", "evacu": "evacuated",
+    "displac": "displaced", "arrest": "arrested",
+}
+MEASURE_WINDOW = 12
+"""Words between a figure and its measure word at most ("has surged to 694" after "The death toll")."""
+
+# Forecasts are measures of their own: "the USGS projected deaths could exceed 10,000" beside "144 dead"
+# is no disagreement (Myanmar cluster, live run: it was one side of a 'death toll' conflict), but two
+# forecasts can disagree (a red alert of 10,000 deaths vs an orange one of 100 to 1,000).
+_FORECAST = re.compile(r"\b(?:project\w*|forecast\w*|estimat\w*|predict\w*|could|may|might|expected|likely)\b",
+                       re.IGNORECASE)
+_TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][\w'’-]*")
+
+
+FORECAST_WINDOW = 8
+"""A figure with a forecast word this many words before it is a forecast ("could surpass 10,000")."""
+
+
+def measured_figures(text: str) -> dict[str, float]:
+    """Each measure the text gives a figure for: every figure (not a year) is paired with the nearest
+    measure word, nearest pairs first, each used once ("7.7-magnitude ... death toll ... 694, with
+    1,670 injured" → magnitude 7.7, dead 694, injured 1,670); a forecast figure ("could surpass
+    10,000") measures "forecast dead"."""
+    words = _TOKEN.findall(text)
+    figures_at = []
+    measures_at = []
+    for i, word in enumerate(words):
+        if word[0].isdigit():
+            values = extract_numbers(word.rstrip("%"))
+            value = next(iter(values)) if len(values) == 1 else None
+            if value is not None and not (1900 <= value <= 2100 and value == int(value)):
+                forecast = any(_FORECAST.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
+                figures_at.append((i, value, forecast))
+        for part in word.lower().split("-"):
+            measure = MEASURES.get(stem(part))
+            if measure is not None:
+                measures_at.append((i, measure))
+    pairs = sorted((abs(i - j), i, j, value, f"forecast {measure}" if forecast else measure)
+                   for i, value, forecast in figures_at for j, measure in measures_at if abs(i - j) <= MEASURE_WINDOW)
+    found: dict[str, float] = {}
+    used: set[int] = set()
+    for _distance, i, j, value, measure in pairs:
+        if i in used or j in used or measure in found:
+            continue
+        used.update((i, j))
+        found[measure] = value
+    return found
 
 
 def _places(claim: VerifiedClaim) -> frozenset[str]:
     return frozenset(word.lower() for word in named_parties(claim.text))
 
 
-def same_quantity(a: VerifiedClaim, b: VerifiedClaim) -> bool:
-    """Claims of different articles giving different figures for one quantity.
+def disagreements(a: VerifiedClaim, b: VerifiedClaim) -> list[str]:
+    """The measures two claims of different articles give different figures for.
 
-    One quantity: one claim's fact words are (mostly) inside the other's, or both name a
-    measure (:data:`MEASURES`) and the same parties (or one names none: "Death toll rises to
-    1,000" beside "694 died in Mandalay"), or both give one close percentage for the same
-    parties (28.5 % vs 28.6 % for the CDU/CSU). Claims about different parties (9 dead in
-    Bangkok, 144 in Myanmar) are different quantities, not a conflict.
+    Claims about different parties (9 dead in Bangkok, 144 in Myanmar) measure different things;
+    one that names no party ("Death toll rises to 1,000") may be about either. A figure that is
+    the sum of the other's figures is not a disagreement (6,000 = 1,000 + 5,000).
     """
-    if a.article.id == b.article.id or not other_figures(a, b):
-        return False
+    if a.article.id == b.article.id:
+        return []
     pa, pb = _places(a), _places(b)
     if pa and pb and not pa & pb:
-        return False
-    if contained(a, b):
-        return True
-    shared = fact_words(a.text) & fact_words(b.text)
-    if shared & MEASURES:
-        return True
-    fa, fb = figures(a), figures(b)
-    percent = ("%" in a.text or "percent" in a.text) and ("%" in b.text or "percent" in b.text)
-    if percent and len(fa) == len(fb) == 1 and pa and pa == pb:
-        x, y = next(iter(fa)), next(iter(fb))
-        return abs(x - y) <= 0.1 * max(x, y)
-    return False
+        return []
+    fa, fb = measured_figures(a.text), measured_figures(b.text)
+    return [m for m in fa.keys() & fb.keys() if fa[m] != fb[m] and not summed_numbers(a, b)]
+
+
+def same_quantity(a: VerifiedClaim, b: VerifiedClaim) -> bool:
+    """Whether the two claims give different figures for one measured quantity."""
+    return bool(disagreements(a, b))
 
 
 def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str]) -> list[Conflict]:
-    """One conflict per quantity the articles give different figures for, each figure a side.
+    """One conflict per measured quantity the articles give different figures for, each figure a side.
 
-    Pairs are found with :func:`same_quantity` across all claims (not only inside a point's
+    Pairs are found with :func:`disagreements` across all claims (not only inside a point's
     group: a point cites only sentences that agree with it, so disagreeing reports are in
-    different points), then joined transitively, so 144 / 694 / 1,000 is one conflict.
+    different points), then joined transitively per measure, so 144 / 694 / 1,644 dead is one
+    conflict. Each side is one figure, with the outlets and citations that give it.
     """
-    parent = list(range(len(claims)))
+    conflicts: list[Conflict] = []
+    measures = sorted({m for i, a in enumerate(claims) for b in claims[i + 1:] for m in disagreements(a, b)})
+    for measure in measures:
+        giving = [c for c in claims if measure in measured_figures(c.text)]
+        components = _components(giving, lambda a, b, m=measure: m in disagreements(a, b) or _agree(a, b, m))
+        for component in components:
+            sides: dict[float, list[VerifiedClaim]] = {}
+            for claim in component:
+                sides.setdefault(measured_figures(claim.text)[measure], []).append(claim)
+            if len(sides) < 2:
+                continue
+            conflicts.append(Conflict(kind="number", topic=f"{measure}: {' / '.join(format_number(v) for v in sorted(sides))}",
+                                      sides=[ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})",
+                                                          citations=_citations(side))
+                                             for value, side in sorted(sides.items())]))
+    # Claims that say the same thing but for one figure, with no measure word ("About 15,000 /
+    # About 600 North Korean soldiers have been deployed to Russia"): the topic is the shorter claim.
+    single = [c for c in claims if len(figures(c)) == 1 and not measured_figures(c.text)]
+    for component in _components(single, lambda a, b: a.article.id != b.article.id and contained(a, b)
+                                 and other_figures(a, b)):
+        sides = {}
+        for claim in component:
+            sides.setdefault(next(iter(figures(claim))), []).append(claim)
+        if len(sides) >= 2:
+            conflicts.append(Conflict(kind="number", topic=min(component, key=lambda c: len(c.text)).text,
+                                      sides=[ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})",
+                                                          citations=_citations(side))
+                                             for value, side in sorted(sides.items())]))
+    return conflicts
+
+
+def _agree(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
+    """Two articles giving the same figure for one measure about compatible parties (one side of a conflict)."""
+    pa, pb = _places(a), _places(b)
+    return (a.article.id != b.article.id and not (pa and pb and not pa & pb)
+            and measured_figures(a.text)[measure] == measured_figures(b.text)[measure])
+
+
+def _components(items: list[VerifiedClaim], joined: Callable[[VerifiedClaim, VerifiedClaim], bool]) -> list[list[VerifiedClaim]]:
+    """``items`` split into groups connected by ``joined`` (transitively), in first-seen order."""
+    parent = list(range(len(items)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -130,26 +213,14 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str])
             i = parent[i]
         return i
 
-    for i, a in enumerate(claims):
-        for j in range(i + 1, len(claims)):
-            if same_quantity(a, claims[j]):
+    for i, a in enumerate(items):
+        for j in range(i + 1, len(items)):
+            if joined(a, items[j]):
                 parent[root(j)] = root(i)
-    members: dict[int, list[VerifiedClaim]] = {}
-    for i in range(len(claims)):
-        members.setdefault(root(i), []).append(claims[i])
-    conflicts: list[Conflict] = []
-    for group in members.values():
-        sides: dict[str, list[VerifiedClaim]] = {}
-        for claim in group:
-            sides.setdefault(", ".join(format_number(n) for n in sorted(figures(claim))), []).append(claim)
-        if len(sides) < 2:
-            continue
-        topic = min(group, key=lambda c: (len(c.text), c.rank)).text
-        conflicts.append(Conflict(kind="number", topic=topic, sides=[
-            ConflictSide(label=f"{label} ({_outlets(side, outlet_of)})", citations=_citations(side))
-            for label, side in sides.items()
-        ]))
-    return conflicts
+    groups: dict[int, list[VerifiedClaim]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(root(i), []).append(item)
+    return list(groups.values())
 
 
 def _outlets(claims: list[VerifiedClaim], outlet_of: dict[str, str]) -> str:
