@@ -82,10 +82,36 @@ def _is_number(word: str) -> bool:
     return bool(re.fullmatch(r"[$]?[\d][\d,.]*(?:st|nd|rd|th|s|bn|m|k)?", word)) or bool(extract_numbers(word))
 
 
+# Past forms of English irregular verbs, as their base form. Snowball already makes "sends",
+# "sending" and "cut" one stem and "lowered" "lower", but leaves "won"/"win" and "sent"/"send" apart,
+# so the word rule refused a headline saying "win" beside points saying "won" (German cluster, live
+# run). These are forms of one word, not synonyms; tense and modality stay checked by their own rule
+# ("will send" is never "sent").
+IRREGULAR_PAST: dict[str, str] = {
+    "won": "win", "sent": "send", "took": "take", "taken": "take", "gave": "give", "given": "give",
+    "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "lost": "lose", "held": "hold",
+    "met": "meet", "began": "begin", "begun": "begin", "became": "become", "came": "come", "went": "go",
+    "gone": "go", "made": "make", "sought": "seek", "bought": "buy", "brought": "bring", "told": "tell",
+    "found": "find", "kept": "keep", "ran": "run", "fought": "fight", "fled": "flee", "shot": "shoot",
+    "spent": "spend", "built": "build", "drove": "drive", "driven": "drive", "wrote": "write",
+    "written": "write", "spoke": "speak", "spoken": "speak", "broke": "break", "broken": "break",
+    "chose": "choose", "chosen": "choose", "froze": "freeze", "frozen": "freeze", "stole": "steal",
+    "stolen": "steal", "struck": "strike", "swore": "swear", "sworn": "swear", "led": "lead",
+    "paid": "pay", "sold": "sell", "stood": "stand", "understood": "understand",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "overtook": "overtake", "grew": "grow",
+    "grown": "grow", "knew": "know", "known": "know", "threw": "throw", "thrown": "throw",
+    "shook": "shake", "shaken": "shake", "forbade": "forbid", "forbidden": "forbid", "sank": "sink",
+    "sunk": "sink", "slid": "slide", "bore": "bear", "borne": "bear", "wore": "wear", "worn": "wear",
+}
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str, language: str = "en") -> str:
     # a code ("de") or a name ("German", as Settings.language gives it); unknown → English rules
-    return _stemmer(_LANGUAGES.get(language, language.lower())).stemWord(word)
+    code = _LANGUAGES.get(language, language.lower())
+    if code == "english":
+        word = IRREGULAR_PAST.get(word, word)
+    return _stemmer(code).stemWord(word)
 
 
 def _is_content(word: str) -> bool:
