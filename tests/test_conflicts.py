@@ -116,3 +116,18 @@ def test_each_figure_is_read_with_the_measure_nearest_to_it() -> None:
     assert measured_figures("The USGS has projected that the total death toll from the central Myanmar earthquake "
                             "could surpass 10,000.") == {"forecast dead": 10000.0}
     assert measured_figures("The Fed cut rates in 2024.") == {}
+
+
+def test_the_story_most_articles_tell_leads_when_every_point_has_one_outlet() -> None:
+    """Myanmar cluster, live run: "At least two people died in the accident, Thai emergency services
+    said." (article 000's first claim) led the brief above the 7.7-magnitude quake other articles lead with."""
+    side = claim(_article("000"), "At least two people died in the accident, Thai emergency services said.",
+                 "Thai emergency services said that at least two people died")
+    quake_a = claim(_article("001"), "A 7.7-magnitude earthquake centered in Myanmar reverberated across Southeast Asia.",
+                    "A 7.7-magnitude earthquake centered in Myanmar", rank=1)
+    quake_b = claim(_article("002"), "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, killing more "
+                    "than 150 people across Myanmar and Thailand, officials said.",
+                    "A powerful 7.7-magnitude earthquake struck", rank=1)
+    outlets = {c.article.id: c.article.id for c in (side, quake_a, quake_b)}
+    points = build_points(group_claims([side, quake_a, quake_b]), outlets, limit=10)
+    assert "7.7-magnitude" in points[0].text

@@ -361,3 +361,15 @@ def test_an_irregular_past_form_is_the_same_word_as_its_base() -> None:
     from briefgen.verify import claim_problems
 
     assert claim_problems("North Korea sent workers to Kursk.", "North Korea will send workers to Kursk.")
+
+
+def test_a_claim_in_the_articles_own_language_keeps_its_negation_and_hedges() -> None:
+    """German cluster, live run: the model copied German sentences as claims, verified by the word rule;
+    the negation and hedge words were English-only, so dropping a "nicht" or a "podría" would have shipped."""
+    from briefgen.verify import claim_problems
+
+    assert claim_problems("Die SPD hat gewonnen.", "Die SPD hat nicht gewonnen.", language="de")
+    assert claim_problems("O governo aprovou a lei.", "O governo não aprovou a lei.", language="pt")
+    assert claim_problems("El gobierno aprobó la ley.", "El gobierno podría aprobar la ley.", language="es")
+    same = "Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen gewonnen."
+    assert claim_problems(same, same, language="de") == []

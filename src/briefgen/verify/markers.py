@@ -10,16 +10,32 @@ from __future__ import annotations
 
 import re
 
-NEGATIONS = frozenset(["not", "no", "never", "neither", "nor", "none", "nothing", "nobody", "cannot", "without"])
+NEGATIONS = frozenset(["not", "no", "never", "neither", "nor", "none", "nothing", "nobody", "cannot", "without",
+                       # German, Spanish, Portuguese, French, Italian: a claim the model writes in an article's
+                       # own language ("Die SPD hat nicht gewonnen") must keep these too. Ambiguous forms
+                       # ("non" of non-profit, "ne", "mai") are left out.
+                       "nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "nichts", "niemand",
+                       "weder", "ohne", "nunca", "jamás", "ningún", "ninguno", "ninguna", "nada", "nadie", "tampoco",
+                       "sin", "não", "nem", "nenhum", "nenhuma", "ninguém", "sem", "jamais", "aucun", "aucune",
+                       "personne", "rien", "sans", "nessun", "nessuno", "nessuna", "niente", "nulla", "senza"])
 
 # Markers, by category. Multi-word markers are matched on the folded text.
 _FUTURE = (
     r"will|shall|'ll|would|going to|set to|is to|are to|was to|were to|plans? to|planned to|planning to|"
     r"intends? to|intended to|decided to|decides to|agreed to|agrees to|aims? to|aimed to|expects? to|expected to|"
     r"wants? to|wanted to|pledged to|promised to|vowed to|threatened to|seeks? to|sought to|hopes? to|prepares? to|"
-    r"preparing to|ready to|about to|scheduled to"
+    r"preparing to|ready to|about to|scheduled to|"
+    r"wird|werden|soll|sollen|plant|planen|va a|van a|planea|vai|vão|planeja|va|vont|prévoit|intende"
 )
-_POSSIBLE = r"may|might|could|can|possibly|possible|likely|unlikely|perhaps|potentially|potential|reportedly|allegedly|probably|suspected"
+_POSSIBLE = (
+    r"may|might|could|can|possibly|possible|likely|unlikely|perhaps|potentially|potential|reportedly|allegedly|probably|"
+    r"suspected|"
+    # the same hedges in German, Spanish, Portuguese, French and Italian (see NEGATIONS)
+    r"könnte|könnten|kann|können|möglicherweise|vielleicht|wahrscheinlich|vermutlich|angeblich|podría|podrían|puede|"
+    r"pueden|posiblemente|quizás|quizá|probablemente|supuestamente|poderia|poderiam|pode|podem|possivelmente|talvez|"
+    r"provavelmente|supostamente|pourrait|pourraient|peut|peuvent|probablement|peut-être|potrebbe|potrebbero|può|"
+    r"possono|forse|probabilmente"
+)
 _ATTRIBUTION = (
     r"considers|considered|"
     r"said|says|say|saying|told|tells|according to|according|claimed|claims|claiming|reported|reports|reporting|"
