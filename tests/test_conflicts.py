@@ -131,3 +131,13 @@ def test_the_story_most_articles_tell_leads_when_every_point_has_one_outlet() ->
     outlets = {c.article.id: c.article.id for c in (side, quake_a, quake_b)}
     points = build_points(group_claims([side, quake_a, quake_b]), outlets, limit=10)
     assert "7.7-magnitude" in points[0].text
+
+
+def test_reports_of_one_rate_range_are_one_point() -> None:
+    """Fed cluster, live run: five points of one brief gave the new 4.25%-4.5% range in other words."""
+    a = _text("The Fed lowered the federal funds rate to a range of 4.25% to 4.5%, down from 4.5% to 4.75%.", "a")
+    b = _text("The reduction takes the federal funds rate to a target range of 4.25%-4.5%, as markets expected.", "b")
+    one = claim(a, "The Fed lowered the federal funds rate to a range of 4.25% to 4.5%.", "The Fed lowered")
+    two = claim(b, "The reduction takes the federal funds rate to a target range of 4.25%-4.5%.", "The reduction takes")
+    points = build_points(group_claims([one, two]), {"a": "A", "b": "B"}, limit=10)
+    assert len(points) == 1 and points[0].outlets == 2

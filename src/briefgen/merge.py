@@ -126,8 +126,8 @@ def summed_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
 
 
 def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
-    """Shared salient numbers, or one claim's number is the sum of the other's."""
-    return bool(a.salient & b.salient) or summed_numbers(a, b)
+    """Shared salient numbers, two shared figures (a range), or one claim's number is the sum of the other's."""
+    return bool(a.salient & b.salient) or len(figures(a) & figures(b)) >= 2 or summed_numbers(a, b)
 
 
 # Words reports use for one outcome, for grouping only (the verifier keeps its own stricter
@@ -213,8 +213,9 @@ def group_claims(
                     score = similarity(claim, member)
                     if contained(claim, member) and not other_figures(claim, member):
                         score = max(score, threshold)
-                    if summed_numbers(claim, member) or len(claim.salient & member.salient) >= 2:
-                        # two shared figures (1,000 sappers and 5,000 workers) say one fact in other words
+                    if summed_numbers(claim, member) or len(figures(claim) & figures(member)) >= 2:
+                        # two shared figures (1,000 sappers and 5,000 workers; the 4.25%-4.5% range,
+                        # five points of one Fed brief, live run) say one fact in other words
                         needed = sum_threshold
                     elif claim.salient & member.salient:
                         needed = numeric_threshold
