@@ -202,6 +202,23 @@ def test_crafted_synthesis_failure_is_recorded_and_falls_back(server: FakeOpenAI
     assert brief.headline == shortest.text.rstrip(".")
 
 
+def test_a_failed_headline_falls_back_to_a_point_in_the_briefs_language(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    """German cluster, live run: the synthesis failed and the fallback headline was a German sentence."""
+    german = tmp_path / "de.txt"
+    german.write_text("Die Union hat die Bundestagswahl mit 28,6 Prozent der Stimmen gewonnen.\n\n"
+                      "Die AfD folgt an zweiter Stelle mit 20,8 Prozent der Stimmen.\n", encoding="utf-8")
+
+    def fallback(request: dict[str, object]) -> CraftedReply:
+        if tool_name(request) == "Synthesis":
+            return CraftedReply(status=503, body={"error": {"message": "overloaded"}})
+        return crafted_answer(request)
+
+    server.fallback = fallback
+    brief = briefgen.summarize([str(german), ARTICLE], settings=settings_for(server, transport_retries=0))
+    assert any(p.articles == ["de"] for p in brief.points)  # the German sentences are points (in German)
+    assert "Union" not in brief.headline and "Union" not in brief.lede
+
+
 def test_slow_answer_for_one_article_is_a_deadline_failure_for_that_article(server: FakeOpenAIServer) -> None:
     slow = CraftedReply(delay_s=4.0, body=tool_call_completion({"claims": []}))
     server.fallback = answer_by_article({ID_002: slow})

@@ -54,6 +54,7 @@ from briefgen.llm.schemas import Synthesis
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.notices import KIND_LABEL, instruction_warnings, language_warnings, no_usable_output
 from briefgen.prompts import load_template, prompt_version
+from briefgen.verify import language_code
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
@@ -201,8 +202,10 @@ class Briefer:
             + disputed_statements(articles, outlet_of)
         )
 
+        wanted = language_code(settings.language)
+        foreign = {a.id for a in articles if a.language and language_code(a.language) != wanted}
         headline, lede, synth_usage, synth_rejected, synth_error = await self._synthesize(
-            points or background, meter, slots
+            points or background, meter, slots, foreign=foreign
         )
         if synth_usage is not None:
             calls.append(synth_usage)
@@ -270,7 +273,7 @@ class Briefer:
         return outcome
 
     async def _synthesize(
-        self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore
+        self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore, *, foreign: set[str] = frozenset()
     ) -> tuple[str, str, CallUsage | None, list[RejectedClaim], ModelError | None]:
         """Headline and lede; on failure the top point, plus either the rejected headline
         (it parsed but failed the checks against the points) or the named error (nothing usable came back)."""
@@ -293,10 +296,12 @@ class Briefer:
             )
         if result.value is not None:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
-        # The shortest of the top three points: live seeds run, the top point's 45 words made a poor headline.
-        top = min(points[:3], key=lambda p: len(p.text.split()))
+        # The shortest of the top three points (live seeds run: the top point's 45 words made a poor
+        # headline), not one from an article in another language (German cluster: a German headline).
+        own = [p for p in points if not set(p.articles) <= foreign] or points
+        top = min(own[:3], key=lambda p: len(p.text.split()))
         fallback_headline = top.text.rstrip(".")
-        fallback_lede = " ".join(_as_sentence(p.text) for p in [top, *(p for p in points[:2] if p is not top)][:2])
+        fallback_lede = " ".join(_as_sentence(p.text) for p in [top, *(p for p in own[:2] if p is not top)][:2])
         if _parses(Synthesis, result.raw_json):
             rejected = [
                 RejectedClaim(

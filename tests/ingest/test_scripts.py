@@ -255,3 +255,18 @@ def test_real_binaries_with_nul_bytes_and_no_mark_are_refused(tmp_path: Path) ->
     py_compile.compile(str(source), cfile=str(compiled))  # CPython bytecode
     with pytest.raises(BinaryInputError, match="binary"):
         load_article(compiled)
+
+
+def test_latin_script_pages_are_told_apart_by_language() -> None:
+    """German cluster, live run: every German page was read as English, so German claims were stemmed
+    and negation-checked with English rules. The dev clusters' real pages, by their language."""
+    from briefgen.ingest import load_article
+
+    clusters = Path(__file__).resolve().parents[2] / "eval" / "clusters"
+    expected = {
+        "german-election-2025/000_otv.txt": "de", "german-election-2025/002_bloomberg-de.txt": "de",
+        "german-election-2025/003_fosterinstantnews.txt": "en", "valencia-floods-2024/000_huffingtonpost-es.txt": "es",
+        "iberian-blackout-2025/004_aquinoticias.txt": "pt", "myanmar-quake-2025/004_actualidad-uy.txt": "es",
+        "fed-rate-cut-dec-2024/000_newsweek.txt": "en",
+    }
+    assert {name: load_article(clusters / name).language for name in expected} == expected
