@@ -171,6 +171,10 @@ def form_problem(claim: str) -> str | None:
     first = claim.lstrip("\"'“‘(")[:1]
     if first.isalpha() and first.islower():
         return "it is a piece of a sentence, not a sentence; write the whole fact as one sentence"
+    last = claim.rstrip(" .!?…\"'”’)").rsplit(" ", 1)[-1].lower()
+    if last in _DANGLING:
+        # live seeds run: "... according to a report by Radio Free Asia (RFA) on." (the date dropped)
+        return f'it stops mid-phrase ("{last}" at the end); finish the phrase with the sentence\'s words'
     if len(claim.split()) < MIN_CLAIM_WORDS:
         # live seeds run: the byline "Rosyn Park reports." was copied as a claim and shipped as a point
         return "it states no fact; write what happened, who did it and what was said"
@@ -178,6 +182,8 @@ def form_problem(claim: str) -> str | None:
 
 
 MIN_CLAIM_WORDS = 4
+_DANGLING = frozenset(["a", "an", "the", "of", "on", "in", "at", "to", "by", "for", "with", "from", "and", "or",
+                       "but", "as", "than", "that", "which", "who", "its", "their", "his", "her"])
 
 
 def _nearest_sentence(text: str, article: Article) -> tuple[int, int] | None:
