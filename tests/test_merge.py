@@ -151,3 +151,17 @@ def test_a_sentence_that_does_not_say_the_point_is_not_cited_for_it() -> None:
     points = build_points(group_claims(claims, threshold=30.0), {"004": "A", "000": "B"}, limit=5)
     cited_for_cut = next(p for p in points if p.text.startswith("Federal Reserve cuts"))
     assert [c.article_id for c in cited_for_cut.citations] == ["004"]
+
+
+def test_a_sentence_two_claims_cite_is_cited_once_on_its_side_of_a_conflict() -> None:
+    """Seeds replay: "Russian media[^4][^4]" in the credited-differently conflict."""
+    from briefgen.merge import Group
+
+    s = _seeds()
+    sentence = "after Russian media reported Pyongyang will send an additional 6,000 military workers"
+    one = claim(s["000"], "Russian media reported Pyongyang will send an additional 6,000 military workers.", sentence)
+    two = claim(s["000"], "Pyongyang will send 6,000 military workers, Russian media reported.", sentence, rank=1)
+    tass = claim(s["002"], "Kim Jong Un decided to send 1,000 sappers and 5,000 military construction workers, "
+                 "according to Tass.", "North Korean leader Kim Jong Un decided to send 1,000 sappers")
+    [conflict] = attribution_conflicts([Group([one, two, tass])], {})
+    assert all(len(side.citations) == len(set((c.article_id, c.start) for c in side.citations)) for side in conflict.sides)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
 from briefgen.merge import (
@@ -64,7 +65,9 @@ def attribution_conflicts(groups: Sequence[Group], outlet_of: dict[str, str]) ->
             if not found:
                 continue
             credited_articles.add(claim.article.id)
-            by_label.setdefault(" and ".join(sorted(found)), []).append(claim.citation)
+            cites = by_label.setdefault(" and ".join(sorted(found)), [])
+            if claim.citation not in cites:  # two claims of one sentence: cited once (seeds replay: [^4][^4])
+                cites.append(claim.citation)
         if len(by_label) >= 2 and len(credited_articles) >= 2:
             conflicts.append(
                 Conflict(
@@ -106,6 +109,12 @@ def measured_figures(text: str) -> dict[str, float]:
     measure word, nearest pairs first, each used once ("7.7-magnitude ... death toll ... 694, with
     1,670 injured" → magnitude 7.7, dead 694, injured 1,670); a forecast figure ("could surpass
     10,000") measures "forecast dead"."""
+    return dict(_measured_figures(text))
+
+
+@lru_cache(maxsize=4096)
+def _measured_figures(text: str) -> tuple[tuple[str, float], ...]:
+    # cached: number_conflicts compares every pair of claims, and reads each claim's figures again per measure
     words = _TOKEN.findall(text)
     figures_at = []
     measures_at = []
@@ -129,11 +138,16 @@ def measured_figures(text: str) -> dict[str, float]:
             continue
         used.update((i, j))
         found[measure] = value
-    return found
+    return tuple(found.items())
 
 
 def _places(claim: VerifiedClaim) -> frozenset[str]:
-    return frozenset(word.lower() for word in named_parties(claim.text))
+    return _places_in(claim.text)
+
+
+@lru_cache(maxsize=4096)
+def _places_in(text: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in named_parties(text))
 
 
 def disagreements(a: VerifiedClaim, b: VerifiedClaim) -> list[str]:
@@ -166,7 +180,10 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str])
     conflict. Each side is one figure, with the outlets and citations that give it.
     """
     conflicts: list[Conflict] = []
-    measures = sorted({m for i, a in enumerate(claims) for b in claims[i + 1:] for m in disagreements(a, b)})
+    # only claims that give a measured figure can disagree: the pairs are taken among those (same pairs, in
+    # the same order, as over all claims; the quadratic pass was most of the conflicts' cost)
+    measuring = [c for c in claims if _measured_figures(c.text)]
+    measures = sorted({m for i, a in enumerate(measuring) for b in measuring[i + 1:] for m in disagreements(a, b)})
     for measure in measures:
         giving = [c for c in claims if measure in measured_figures(c.text)]
         components = _components(giving, lambda a, b, m=measure: m in disagreements(a, b) or _agree(a, b, m))
