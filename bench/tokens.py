@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import answers_used, hermetic_settings, open_server, seed_paths, write_result
 
 from briefgen import summarize
-from briefgen.pipeline import EXTRACT_MAX_TOKENS
+from briefgen.extract import EXTRACT_MAX_TOKENS
 from briefgen.prompts import load_template
 
 Counter = Callable[[str], int]
@@ -163,9 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     load_template("extract")  # the instructions are the extract template's system part
 
     counts: dict[str, Any] = {}
-    tik = tiktoken_counter()
-    counters: dict[str, Counter] = {"tiktoken_o200k_base": tik}
     qwen, qwen_note = qwen_counter()
+    counters: dict[str, Counter] = {}
+    try:
+        counters["tiktoken_o200k_base"] = tiktoken_counter()
+    except SystemExit as exc:
+        if qwen is None:
+            raise
+        print(f"warning: {exc}; counting with the local model's tokenizer only", file=sys.stderr)
     if qwen is not None:
         counters["qwen_tokenizer"] = qwen
     for name, count in counters.items():
