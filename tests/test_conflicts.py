@@ -141,3 +141,24 @@ def test_reports_of_one_rate_range_are_one_point() -> None:
     two = claim(b, "The reduction takes the federal funds rate to a target range of 4.25%-4.5%.", "The reduction takes")
     points = build_points(group_claims([one, two]), {"a": "A", "b": "B"}, limit=10)
     assert len(points) == 1 and points[0].outlets == 2
+
+
+def test_figures_go_with_their_own_measure_across_languages_and_spellings() -> None:
+    """Myanmar and German clusters, live runs of the final code: "three people were killed and at least
+    80 people remain trapped" read as 80 dead; a Spanish "magnitud 7,7" as magnitude 7; German "Die"
+    as "died"; "Myanmar's" and "Myanmar" as two places, splitting one death-toll conflict in two."""
+    from briefgen.conflicts import measured_figures
+
+    assert measured_figures("In neighboring Thailand, at least three people were killed and at least 80 people "
+                            "remain trapped under a 33-story high-rise") == {"dead": 3.0}
+    assert measured_figures("Un potente terremoto de magnitud 7,7 sacudió Birmania") == {"magnitude": 7.7}
+    german = _text("Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen gewonnen.", "de")
+    english = _text("The CDU won 28.5 percent of the vote, and at least 2 people died in a crash.", "en")
+    assert german.language == "de"
+    assert not number_conflicts([claim(german, german.text, "Die Union hat"),
+                                 claim(english, english.text, "The CDU won")], {})
+    a = claim(_article("002"), "Myanmar's military government reported at least 144 dead.",
+              "Myanmar's military government reported at least 144 dead")
+    b = claim(_article("003"), "The death toll in Myanmar has surged to 694.", "earthquake in Myanmar has surged to 694")
+    c = claim(_article("005"), "Myanmar’s death toll reached 1,644.", "Myanmar’s death toll from Friday’s powerful")
+    assert len(number_conflicts([a, b, c], {})) == 1
