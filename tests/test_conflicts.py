@@ -162,3 +162,14 @@ def test_figures_go_with_their_own_measure_across_languages_and_spellings() -> N
     b = claim(_article("003"), "The death toll in Myanmar has surged to 694.", "earthquake in Myanmar has surged to 694")
     c = claim(_article("005"), "Myanmar’s death toll reached 1,644.", "Myanmar’s death toll from Friday’s powerful")
     assert len(number_conflicts([a, b, c], {})) == 1
+
+
+def test_two_parties_vote_shares_in_one_claim_are_not_a_conflict_with_one_of_them() -> None:
+    """German cluster, live run of the final code: 'vote share: 20.8 / 28.5', the AfD's 20.8 against
+    the CDU-CSU's 28.5, because the longer claim named the AfD too."""
+    a = _text("The CDU-CSU won 28.5 percent of the vote and will lead the next government, while Alice Weidel's "
+              "AfD reached a record 20.5 percent.", "a")
+    b = _text("The far-right AfD doubled its vote share to 20.8%, becoming the second-largest party.", "b")
+    one = claim(a, a.text, "The CDU-CSU won")
+    two = claim(b, b.text, "The far-right AfD doubled")
+    assert not any("28.5" in side.label for c in number_conflicts([one, two], {}) for side in c.sides)
