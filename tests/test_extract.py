@@ -35,6 +35,7 @@ def test_a_claim_copied_from_the_middle_of_a_sentence_is_not_shipped_as_a_point(
                         "a top Russian official said.")
     assert form_problem("in Kursk, where Ukrainian troops had held territory for months last year, He stated.")
     assert form_problem("North Korea has reportedly sent workers, according to a report by Radio Free Asia (RFA) on.")
+    assert form_problem("The government is investigating the causes and authorities are")
     assert form_problem("North Korea will send thousands of military construction workers.") is None
     assert form_problem("“We will send them,” Kim said.") is None
     article = load_article(SEED_002)

@@ -183,7 +183,9 @@ def form_problem(claim: str) -> str | None:
 
 MIN_CLAIM_WORDS = 4
 _DANGLING = frozenset(["a", "an", "the", "of", "on", "in", "at", "to", "by", "for", "with", "from", "and", "or",
-                       "but", "as", "than", "that", "which", "who", "its", "their", "his", "her"])
+                       "but", "as", "than", "that", "which", "who", "its", "their", "his", "her",
+                       # Iberian cluster, live run: "The government is investigating the causes and authorities are"
+                       "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "can"])
 
 
 def _nearest_sentence(text: str, article: Article) -> tuple[int, int] | None:
