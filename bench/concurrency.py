@@ -7,8 +7,9 @@ briefs the five seeds ``--briefs`` times (default 200) at each concurrency
 
 Ideal wall time at concurrency c: ``ceil(N / c) x depth x latency``, where
 depth is the number of model round trips on one brief's critical path (the
-extract calls run in parallel, then the synthesis call: 2 when nothing is
-re-asked). Efficiency = ideal / measured; target >= 0.90 at c = 32.
+extract calls run in parallel, then the repair call when a draft failed, then
+the synthesis call: 2 or 3 when nothing is re-asked). ``--latency 0.25 2``
+measures both latencies side by side in one run and one result file. Efficiency = ideal / measured; target >= 0.90 at c = 32.
 
 Two settings are run:
 
@@ -57,6 +58,7 @@ from _common import (
 )
 from overhead import request_chains
 
+import briefgen
 from briefgen.api import asummarize_batch
 from briefgen.config import resolve_provider
 from briefgen.errors import BriefgenError
@@ -64,10 +66,11 @@ from briefgen.brief import Brief
 
 
 def critical_path(brief: Brief) -> int:
-    """Round trips on one brief's critical path: the longest extract chain, then synthesis."""
+    """Round trips on one brief's critical path: the longest extract chain, then the repair call (when
+    there is one) and the synthesis."""
     extract = [c.attempts for c in brief.usage.calls if c.purpose.startswith("extract:")]
-    synth = [c.attempts for c in brief.usage.calls if c.purpose == "synthesize"]
-    return (max(extract) if extract else 0) + (synth[0] if synth else 0)
+    after = [c.attempts for c in brief.usage.calls if c.purpose in ("repair", "synthesize")]  # one after another
+    return (max(extract) if extract else 0) + sum(after)
 
 
 async def raw_batch(base_url: str, briefs: int, concurrency: int, extract: list, synth: list) -> list[int]:
@@ -108,11 +111,56 @@ def one_run(stories: list[list[str]], settings: Any, concurrency: int) -> tuple[
     return wall, cpu, len(results), errors
 
 
+def measure(args: argparse.Namespace, base_url: str, latency: float, stories: list[list[str]], depth: int,
+            extract: list, synth: list) -> list[dict[str, Any]]:
+    """Every variant at every level against one server (latency ``latency``), one row each."""
+    rows: list[dict[str, Any]] = []
+    for variant in args.variants:
+        for level in args.levels:
+            overrides = {"concurrency": 5 * level} if variant == "scaled" else {}
+            settings = hermetic_settings(base_url, **overrides)
+            ideal = math.ceil(args.briefs / level) * depth * latency
+            walls, cpus, errors = [], [], 0
+            for _ in range(1 if level == 1 else args.repeats):  # level 1 takes minutes: one run
+                if variant == "raw":
+                    wall, cpu, count, failed = one_raw_run(base_url, args.briefs, level, extract, synth)
+                else:
+                    wall, cpu, count, failed = one_run(stories, settings, level)
+                assert count == args.briefs
+                walls.append(wall)
+                cpus.append(cpu)
+                errors += failed
+            wall = statistics.median(walls)
+            cpu = statistics.median(cpus)
+            floor = max(ideal, cpu)  # the GIL: the batch's Python work runs on one core at a time
+            row = {
+                "variant": variant,
+                "latency_s": latency,
+                "concurrency": level,
+                "calls_in_flight_cap": None if variant == "raw" else resolve_provider(settings, start_local=False).concurrency,
+                "wall_s": summary(walls),
+                "cpu_s_median": round(cpu, 2),
+                "cpu_ms_per_brief": round(cpu / args.briefs * 1000, 1),
+                "ideal_s": round(ideal, 2),
+                "efficiency": round(ideal / wall, 3),
+                "cpu_bound_ideal_s": round(floor, 2),
+                "cpu_bound_efficiency": round(floor / wall, 3),
+                "briefs_per_s": round(args.briefs / wall, 2),
+                "errors": errors,
+            }
+            rows.append(row)
+            print(f"{variant:8} {latency:g}s c={level:<3} wall {wall:7.2f}s  ideal {ideal:6.2f}s  efficiency "
+                  f"{row['efficiency']:.0%}  cpu {cpu:6.2f}s ({row['cpu_ms_per_brief']} ms/brief)  "
+                  f"errors {errors}", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--briefs", type=int, default=200)
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32, 64])
-    ap.add_argument("--latency", type=float, default=0.25)
+    ap.add_argument("--latency", type=float, nargs="+", default=[0.25],
+                    help="server latency per call, s; several run side by side in one result (e.g. 0.25 2)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per level (level 1 runs once: it takes minutes)")
     ap.add_argument("--variants", nargs="+", choices=["shipped", "scaled", "raw"],
                     default=["raw", "shipped", "scaled"])
@@ -135,49 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(probe, Brief), probe
     depth = critical_path(probe)
     calls_per_brief = sum(c.attempts for c in probe.usage.calls)
-    server = ServerProcess(args.source, latency_s=args.latency)
     rows: list[dict[str, Any]] = []
-    try:
-        load = wait_quiet(30)
-        for variant in args.variants:
-            for level in args.levels:
-                overrides = {"concurrency": 5 * level} if variant == "scaled" else {}
-                settings = hermetic_settings(server.base_url, **overrides)
-                ideal = math.ceil(args.briefs / level) * depth * args.latency
-                walls, cpus, errors = [], [], 0
-                # level 1 takes minutes, and the shipped cap makes every level slow and steady: one run each
-                for _ in range(1 if level == 1 or variant == "shipped" else args.repeats):
-                    if variant == "raw":
-                        wall, cpu, count, failed = one_raw_run(server.base_url, args.briefs, level, extract, synth)
-                    else:
-                        wall, cpu, count, failed = one_run(stories, settings, level)
-                    assert count == args.briefs
-                    walls.append(wall)
-                    cpus.append(cpu)
-                    errors += failed
-                wall = statistics.median(walls)
-                cpu = statistics.median(cpus)
-                floor = max(ideal, cpu)  # the GIL: the batch's Python work runs on one core at a time
-                row = {
-                    "variant": variant,
-                    "concurrency": level,
-                    "calls_in_flight_cap": None if variant == "raw" else resolve_provider(settings, start_local=False).concurrency,
-                    "wall_s": summary(walls),
-                    "cpu_s_median": round(cpu, 2),
-                    "cpu_ms_per_brief": round(cpu / args.briefs * 1000, 1),
-                    "ideal_s": round(ideal, 2),
-                    "efficiency": round(ideal / wall, 3),
-                    "cpu_bound_ideal_s": round(floor, 2),
-                    "cpu_bound_efficiency": round(floor / wall, 3),
-                    "briefs_per_s": round(args.briefs / wall, 2),
-                    "errors": errors,
-                }
-                rows.append(row)
-                print(f"{variant:8} c={level:<3} wall {wall:7.2f}s  ideal {ideal:6.2f}s  efficiency "
-                      f"{row['efficiency']:.0%}  cpu {cpu:6.2f}s ({row['cpu_ms_per_brief']} ms/brief)  "
-                      f"errors {errors}", flush=True)
-    finally:
-        server.stop()
+    load = None
+    for latency in args.latency:
+        with ServerProcess(args.source, latency_s=latency) as server:
+            load = wait_quiet(30) if load is None else load
+            rows.extend(measure(args, server.base_url, latency, stories, depth, extract, synth))
 
     at32 = [r for r in rows if r["concurrency"] == 32]
     result = {
@@ -191,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         "ideal_formula": "ceil(N / c) x critical_path_calls x latency",
         "rows": rows,
         "target": ">= 90% of ideal at concurrency 32",
-        "target_met": {r["variant"]: r["efficiency"] >= 0.9 for r in at32},
+        "target_met": {f"{r['variant']}@{r['latency_s']:g}s": r["efficiency"] >= 0.9 for r in at32},
         "proposed_fixes_applied": {name: PROPOSED[name] for name in applied},
+        "briefgen_imported_from": str(Path(briefgen.__file__).parent),  # PYTHONPATH=<old src> compares
     }
     path = write_result("concurrency" + ("_proposed" if applied else ""), result, args.out)
     print(f"written to {path}")

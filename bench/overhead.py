@@ -16,7 +16,10 @@ Both run through ``asyncio.run`` and create and close their own client. The
 ratio of medians is the figure (target <= 1.3). ``--profile`` also runs
 pyinstrument over the briefgen side and writes the call tree.
 
-Usage: python bench/overhead.py [--rounds 30] [--source auto|recorded|crafted] [--profile]
+``--cpu`` measures only the process CPU time of one brief (sequential, long-lived Briefer), warm
+(the seeds' texts already cached, as in benchmark 2) and cold (per-text caches emptied first).
+
+Usage: python bench/overhead.py [--rounds 30] [--source auto|recorded|crafted] [--profile] [--cpu]
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from briefgen.pipeline import Briefer
 
 
 def request_chains(requests: list[dict[str, Any]]) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
-    """Split captured bodies into per-article extract chains and the synthesis chain.
+    """Split captured bodies into per-article extract chains and the chain after them (repair, synthesis).
 
     A re-ask repeats its first try's system+user messages and appends the
     failed answer and the validation error, so chains group on the user message.
@@ -64,7 +67,7 @@ def request_chains(requests: list[dict[str, Any]]) -> tuple[list[list[dict[str, 
     synth: list[dict[str, Any]] = []
     for body in requests:
         tool = (body.get("tools") or [{}])[0].get("function", {}).get("name")
-        if tool == "Synthesis":
+        if tool in ("Repair", "Synthesis"):  # the brief's repair call, then its synthesis: one after another
             synth.append(body)
             continue
         user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
@@ -201,6 +204,62 @@ def profile_run(seeds: list[str], settings: Any, rounds: int, suffix: str = "") 
     return path
 
 
+# Caches that hold per-process resources (the language-id model, stemmers, templates, schema classes),
+# not per-text results: a brief about new articles still finds them warm.
+RESOURCE_CACHES = frozenset({"_identifier", "_stemmer", "load_template", "extraction_model", "repair_model",
+                             "_schema_model", "prompt_version", "_segmenter", "_alias_groups"})
+
+
+def clear_text_caches() -> int:
+    """Empty briefgen's per-text caches (segmentation, folding, stems, verification results), so the
+    next brief costs what a brief about articles never seen before costs; returns how many."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("briefgen") or module is None:
+            continue
+        for attr, obj in list(vars(module).items()):
+            if attr not in RESOURCE_CACHES and hasattr(obj, "cache_clear") \
+                    and str(getattr(obj, "__module__", "")).startswith("briefgen"):
+                obj.cache_clear()
+                cleared += 1
+    return cleared
+
+
+def cpu_per_brief(rounds: int, source: str) -> dict[str, Any]:
+    """Process CPU per brief, one long-lived Briefer briefing the seeds again and again (warm: the
+    texts' caches are full, as in benchmark 2) and with the per-text caches emptied before each
+    brief (cold: what a story never seen before costs); ingest (load_articles) timed alone too."""
+    from briefgen.pipeline import load_articles
+
+    seeds = seed_paths()
+    out: dict[str, Any] = {"command": "python bench/overhead.py --cpu " + " ".join(sys.argv[2:]), "rounds": rounds}
+    with ServerProcess(source) as server, asyncio.Runner() as runner:
+        settings = hermetic_settings(server.base_url)
+        briefer = Briefer(settings)
+        runner.run(briefer.brief(seeds))
+        out["answers"], out["load_avg_before"] = server.source, wait_quiet(30)
+        for mode in ("warm", "cold"):
+            briefs, ingest = [], []
+            for _ in range(rounds):
+                if mode == "cold":
+                    clear_text_caches()
+                cpu = time.process_time()
+                load_articles(seeds, settings)
+                ingest.append(time.process_time() - cpu)
+                if mode == "cold":
+                    clear_text_caches()
+                cpu = time.process_time()
+                runner.run(briefer.brief(seeds))
+                briefs.append(time.process_time() - cpu)
+            out[mode] = {"cpu_ms_per_brief": round(statistics.median(briefs) * 1000, 1),
+                         "ingest_cpu_ms": round(statistics.median(ingest) * 1000, 1),
+                         "brief_cpu_s": summary(briefs)}
+            print(f"{mode}: {out[mode]['cpu_ms_per_brief']} ms CPU per brief (median of {rounds}), "
+                  f"ingest alone {out[mode]['ingest_cpu_ms']} ms", flush=True)
+        runner.run(briefer.aclose())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=30)
@@ -211,8 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--proposed", nargs="*", default=[], choices=list(PROPOSED),
                     help="monkeypatch these proposed core fixes first, to measure their effect")
+    ap.add_argument("--cpu", action="store_true",
+                    help="only measure process CPU per brief, warm and cold caches (writes overhead_cpu.json)")
     args = ap.parse_args(argv)
     applied = apply_proposed(args.proposed)
+    if args.cpu:
+        import briefgen
+
+        cpu = cpu_per_brief(args.rounds, args.source)
+        cpu["briefgen_imported_from"] = str(Path(briefgen.__file__).parent)  # PYTHONPATH=<old src> compares
+        print(f"written to {write_result('overhead_cpu', cpu, args.out)}")
+        return 0
     suffix = ("_proposed" if applied else "") + (f"_latency{int(args.latency * 1000)}ms" if args.latency else "")
     result = run(args.rounds, args.source, args.profile, suffix, args.latency)
     result["proposed_fixes_applied"] = {name: PROPOSED[name] for name in applied}

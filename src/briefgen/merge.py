@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Point, StaleArticle
 from briefgen.verify import (
@@ -56,14 +57,25 @@ class VerifiedClaim:
             citation=make_citation(article, match),
             support=support,
             rank=rank,
-            numbers=frozenset(extract_numbers(text)),
-            derived=check_numbers(text, support).derived,
+            numbers=_numbers(text),
+            derived=_derived(text, support),
         )
 
     @property
     def salient(self) -> frozenset[float]:
         """Numbers that identify a fact: not years, not small counts like 'two weeks'."""
         return frozenset(n for n in self.numbers if n >= 10 and not (1900 <= n <= 2100 and n == int(n)))
+
+
+@lru_cache(maxsize=4096)
+def _numbers(text: str) -> frozenset[float]:
+    return frozenset(extract_numbers(text))
+
+
+@lru_cache(maxsize=4096)
+def _derived(text: str, support: str) -> frozenset[float]:
+    # cached, like _numbers: a claim repaired or grounded again is built from the same text and sentence
+    return frozenset(check_numbers(text, support).derived)
 
 
 @dataclass
@@ -148,6 +160,7 @@ CONTAINMENT = 0.8
 ("The Fed cut interest rates." inside "The Fed lowered its benchmark interest rate by 25 basis points.")."""
 
 
+@lru_cache(maxsize=4096)
 def fact_words(text: str) -> frozenset[str]:
     """Content-word stems of ``text`` with the words of one outcome folded to one form."""
     return frozenset(_FACT_FORM.get(word, word) for word in content_words(text))

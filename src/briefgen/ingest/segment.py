@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 import pysbd
 
@@ -96,8 +97,18 @@ def split_sentences(text: str, *, language: str = "en") -> list[Sentence]:
     return sentences
 
 
-def _split_paragraph(paragraph: str, language: str) -> list[tuple[int, int]]:
-    """Spans (relative to ``paragraph``) of its sentences, by the rule for its script."""
+@lru_cache(maxsize=4096)
+def _split_paragraph(paragraph: str, language: str) -> tuple[tuple[int, int], ...]:
+    """Spans (relative to ``paragraph``) of its sentences, by the rule for its script.
+
+    Cached by the paragraph's text: pysbd costs ~1 ms a paragraph (most of a brief's ingest),
+    and news clusters repeat paragraphs (wire copy republished by several outlets, the same
+    article in several stories of a batch); a paragraph is segmented once.
+    """
+    return tuple(_paragraph_spans(paragraph, language))
+
+
+def _paragraph_spans(paragraph: str, language: str) -> list[tuple[int, int]]:
     script = dominant_script(paragraph)
     if script == "cjk":
         return _split_cjk(paragraph)

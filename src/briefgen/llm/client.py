@@ -35,6 +35,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlparse
 
@@ -47,6 +48,7 @@ from instructor.core.exceptions import (
     TokenBudgetError,
 )
 from instructor.core.hooks import Hooks
+from instructor.v2.core.function_calls import ResponseSchema, response_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
@@ -143,6 +145,14 @@ class TokenMeter:
     @property
     def left(self) -> int:
         return max(self.budget - self.spent, 0)
+
+
+@lru_cache(maxsize=256)
+def _schema_model(response_model: type[T]) -> type[T]:
+    """``response_model`` wrapped as instructor wraps it for a call (the same class, schema and request
+    body), once: instructor makes a new class per call, so its schema cache, keyed by class, never hit."""
+    plain = isinstance(response_model, type) and issubclass(response_model, BaseModel)
+    return response_schema(response_model) if plain and not issubclass(response_model, ResponseSchema) else response_model
 
 
 def _is_loopback(base_url: str | None) -> bool:
@@ -251,7 +261,7 @@ class ModelClient:
                         try:
                             value = await self.instructor.chat.completions.create(
                                 model=self.provider.model,
-                                response_model=response_model,
+                                response_model=_schema_model(response_model),
                                 messages=messages,  # type: ignore[arg-type]
                                 max_retries=max_retries,
                                 hooks=hooks,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from briefgen.verify.aliases import _matches, defined_aliases, expanded_words
 from briefgen.verify.markers import NEGATIONS
@@ -28,12 +29,18 @@ _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$|^(?:[A-Z]\.){2,}$")
 
 
 def _doers(text: str, language: str,
-           aliases: Iterable[tuple[str, str]] = ()) -> list[tuple[str, frozenset[str], str]]:
+           aliases: Iterable[tuple[str, str]] = ()) -> tuple[tuple[str, frozenset[str], str], ...]:
     """(verb stem, the name that does it) for each "Name [will/has decided to] verb" in ``text``.
 
     Names are runs of capitalised words (with "of"/"the" inside) right before the verb,
     within a clause; the words of the name are folded like content words, aliases added.
     """
+    return _doers_in(text, language, tuple((name, alias) for name, alias in aliases))
+
+
+@lru_cache(maxsize=8192)
+def _doers_in(text: str, language: str, aliases: tuple[tuple[str, str], ...]) -> tuple[tuple[str, frozenset[str], str], ...]:
+    # cached: the points' support text is read for the headline and again for the lede
     out: list[tuple[str, frozenset[str], str]] = []
     for clause in _CLAUSE.split(re.sub(r"\bUS\b", "U.S.", text)):
         words = re.findall(r"[\w$][\w'’.-]*", clause)
@@ -59,7 +66,7 @@ def _doers(text: str, language: str,
             doer = expanded_words(" ".join(name), language, aliases)
             if doer:  # "A state ...", "The group ...": a capitalised article is no one
                 out.append((stem(word.lower(), language), doer, " ".join(name)))
-    return out
+    return tuple(out)
 
 
 def agent_problems(summary: str, support: str, *, language: str = "en", article_text: str = "") -> list[Problem]:
@@ -106,7 +113,8 @@ _WHEN = frozenset(
 )
 
 
-def _agentless_passives(text: str, language: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _agentless_passives(text: str, language: str) -> frozenset[str]:
     """Stems of verbs the text uses only in the passive with no "by ...": "a state of emergency
     *was declared* in six regions" says nothing about who declared it."""
     found: set[str] = set()
@@ -118,7 +126,7 @@ def _agentless_passives(text: str, language: str) -> set[str]:
             before = [w for w in words[max(0, i - 3) : i] if w not in ("also", "not", "reportedly", "already", "now")]
             if before and before[-1] in _BE and "by" not in words[i + 1 : i + 4]:
                 found.add(stem(word, language))
-    return found
+    return frozenset(found)
 
 
 def _near(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -107,6 +107,12 @@ def _subsequence(needle: str, hay: str) -> bool:
 
 def expanded_words(text: str, language: str = "en", extra_aliases: Iterable[tuple[str, str]] = ()) -> frozenset[str]:
     """Content words of ``text`` plus the words of every alias of a name it contains."""
+    return _expanded_words(text, language, tuple((name, alias) for name, alias in extra_aliases))
+
+
+@lru_cache(maxsize=8192)
+def _expanded_words(text: str, language: str, extra_aliases: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    # cached: a sentence's words are expanded once, not again for each claim that cites it
     words = set(content_words(text, language))
     folded = " " + " ".join(tokens(text)) + " "
     for name, alias in TABLE_PAIRS + _both_ways(extra_aliases):

@@ -8,6 +8,7 @@ attribution say which source a claim must keep (:func:`named_parties`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from briefgen.verify.aliases import _alias_pairs, _canonical, _matches
 from briefgen.verify.words import STOPWORDS, _is_content, stem, tokens
@@ -21,6 +22,12 @@ def multiword_names(text: str) -> list[str]:
     The first word of a sentence is capitalised anyway; a run starting there counts only
     from its second word when the first is a function word ("The Federal Reserve").
     """
+    return list(_multiword_names(text))
+
+
+@lru_cache(maxsize=8192)
+def _multiword_names(text: str) -> tuple[str, ...]:
+    # cached, like the other per-text reads: merging and the checks ask it of the same claims again
     out: list[str] = []
     for match in _MULTI_NAME.finditer(re.sub(r"\bUS\b", "U.S.", text)):
         # "Russia and North Korea" is two names, not one: live seeds lede refused for naming
@@ -31,9 +38,10 @@ def multiword_names(text: str) -> list[str]:
                 words.pop(0)
             if len([w for w in words if w[:1].isupper()]) >= 2:
                 out.append(" ".join(words))
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=8192)
 def _phrase_in(name: str, support: str, language: str, article_text: str = "") -> bool:
     """``name`` occurs in ``support`` as consecutive words: as written (stems, demonyms: "North
     Korea" in "North Korean leader"), or with alias forms made one ("U.S." = "United States")."""
@@ -52,5 +60,11 @@ def _phrase_in(name: str, support: str, language: str, article_text: str = "") -
 
 def named_parties(text: str) -> list[str]:
     """Capitalised names in ``text`` (not its function words or markers): who and where it is about."""
+    return list(_named_parties(text))
+
+
+@lru_cache(maxsize=8192)
+def _named_parties(text: str) -> tuple[str, ...]:
+    # cached: conflicts compare every pair of claims by the names each one gives
     words = re.findall(r"(?:[A-Z]\.){2,}|[A-Z][\w'’-]*", re.sub(r"\bUS\b", "U.S.", text))
-    return list(dict.fromkeys(w for w in words if _is_content(re.sub(r"['’]s$", "", w).lower())))
+    return tuple(dict.fromkeys(w for w in words if _is_content(re.sub(r"['’]s$", "", w).lower())))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from briefgen.verify.markers import NEGATIONS
 from briefgen.verify.words import _is_content, _prepare, stem, tokens
@@ -24,8 +26,10 @@ _SCOPE = 3
 _CLAUSE = re.compile(r"[;:()\[\]\"]|,(?=\s)|\s(?:but|while|whereas|although|though|yet)\s")
 
 
-def _clauses(text: str) -> list[str]:
-    return [" ".join(tokens(part)) for part in _CLAUSE.split(_prepare(text))]
+@lru_cache(maxsize=8192)
+def _clauses(text: str) -> tuple[str, ...]:
+    # cached: every claim checked against a sentence re-reads its clauses for each kind of marker
+    return tuple(" ".join(tokens(part)) for part in _CLAUSE.split(_prepare(text)))
 
 
 def _scoped(words: list[str], index: int, language: str) -> set[str]:
@@ -37,6 +41,14 @@ def _scoped(words: list[str], index: int, language: str) -> set[str]:
         if _is_content(word):
             out.add(stem(word, language))
     return out
+
+
+@lru_cache(maxsize=16384)
+def _scope_sets(text: str, language: str, pattern: re.Pattern[str] | None) -> tuple[frozenset[str], ...]:
+    """:func:`_scopes` for the markers of ``pattern`` (None: a negation), cached: a sentence is
+    checked against every claim that cites it, and each check reads it for four kinds of marker."""
+    marker = _negation_marker if pattern is None else _pattern_marker(pattern)
+    return tuple(frozenset(found) for found in _scopes(text, language, marker))
 
 
 def _scopes(text: str, language: str, is_marker: Callable[[list[str], int], int]) -> tuple[set[str], set[str], set[str]]:
@@ -81,28 +93,38 @@ def _negation_marker(words: list[str], i: int) -> int:
 
 
 def _pattern_marker(pattern: re.Pattern[str]) -> Callable[[list[str], int], int]:
+    # The clause is joined once and matched from each word's offset, not re-joined from every word
+    # (quadratic in the clause's length). Same matches: the patterns' lookbehind sees the space
+    # before a word as it would see the start of the string.
+    joined: list[Any] = [None, "", []]  # the words last seen, their text, each word's offset in it
+
     def marker(words: list[str], i: int) -> int:
-        match = pattern.match(" ".join(words[i:]))
+        if joined[0] is not words:
+            offsets, at = [], 0
+            for word in words:
+                offsets.append(at)
+                at += len(word) + 1
+            joined[:] = [words, " ".join(words), offsets]
+        match = pattern.match(joined[1], joined[2][i])
         return len(match.group(0).split()) if match else 0
     return marker
 
 
-def _negated(text: str, language: str) -> set[str]:
-    governed, free, _ = _scopes(text, language, _negation_marker)
+def _negated(text: str, language: str) -> frozenset[str]:
+    governed, free, _ = _scope_sets(text, language, None)
     return governed - free
 
 
-def _marked(text: str, pattern: re.Pattern[str], language: str) -> set[str]:
+def _marked(text: str, pattern: re.Pattern[str], language: str) -> frozenset[str]:
     """Stems governed by a marker of ``pattern`` (multi-word markers allowed) and never free."""
-    governed, free, _ = _scopes(text, language, _pattern_marker(pattern))
+    governed, free, _ = _scope_sets(text, language, pattern)
     return governed - free
 
 
-def _governed(text: str, pattern: re.Pattern[str] | None, language: str, *, heads: bool = False) -> set[str]:
+def _governed(text: str, pattern: re.Pattern[str] | None, language: str, *, heads: bool = False) -> frozenset[str]:
     """Stems inside the scope of a marker of ``pattern`` (None: a negation) anywhere in ``text``;
     with ``heads``, only the first word of each scope (the verb: "will *approve* a budget")."""
-    marker = _negation_marker if pattern is None else _pattern_marker(pattern)
-    governed, _, first = _scopes(text, language, marker)
+    governed, _, first = _scope_sets(text, language, pattern)
     return first if heads else governed
 
 

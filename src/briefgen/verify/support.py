@@ -48,6 +48,7 @@ name is importable from here as well:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from briefgen.verify.agents import agent_problems
 from briefgen.verify.aliases import (
@@ -145,6 +146,14 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
     ``article_text`` supplies the abbreviations the article defines; ``require_attribution``
     is off for headlines and ledes, which are checked against points that already carry it.
     """
+    return list(_support_problems(claim, support, language, article_text, require_attribution, source_name))
+
+
+@lru_cache(maxsize=4096)
+def _support_problems(claim: str, support: str, language: str, article_text: str, require_attribution: bool,
+                      source_name: str) -> tuple[Problem, ...]:
+    # Cached: grounding a claim checks it, then checks it again to see whether attribution is all
+    # it lacks (complete_attribution), and the completed claim is checked twice the same way.
     problems: list[Problem] = []
     missing = unsupported_words(claim, support, language=language, article_text=article_text)
     if missing:
@@ -218,7 +227,7 @@ def support_problems(claim: str, support: str, *, language: str = "en", article_
             f"the sentence attributes this ({_marker_text(support, _ATTRIBUTION_RE)}); say who said or reported it, "
             "e.g. \"..., according to Tass\" or \"X said ...\".",
         ))
-    return problems
+    return tuple(problems)
 
 
 # --- completing a claim from its sentence -------------------------------------------------
@@ -258,8 +267,14 @@ def claim_problems(claim: str, support: str, *, language: str = "en", article_te
     the claim's words, negation, modality and attribution come from them, and every
     number it states is there (or a sum of numbers there).
     """
+    return list(_claim_problems(claim, support, language, article_text))
+
+
+@lru_cache(maxsize=4096)
+def _claim_problems(claim: str, support: str, language: str, article_text: str) -> tuple[str, ...]:
+    # cached: a claim is checked again when its attribution is completed and when it is repaired
     if is_instruction(support):
-        return [INSTRUCTION_PROBLEM]
+        return (INSTRUCTION_PROBLEM,)
     problems = [p.message for p in support_problems(claim, support, language=language, article_text=article_text)]
     numbers = check_numbers(claim, support)
     if not numbers.ok:
@@ -268,4 +283,4 @@ def claim_problems(claim: str, support: str, *, language: str = "en", article_te
             f"the claim states {missing}, but its quoted sentence does not. Use the number exactly "
             "as the sentence gives it, or quote the sentence that states it."
         )
-    return problems
+    return tuple(problems)
