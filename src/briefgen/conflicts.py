@@ -114,6 +114,20 @@ def measured_figures(text: str) -> dict[str, float]:
     return dict(_measured_figures(text))
 
 
+def _figure_value(word: str) -> float | None:
+    """The figure one token states, or None.
+
+    "7,7" is a decimal comma (Spanish page, live run: "magnitude: 7 / 7.7"); "three" is a figure
+    too, or its measure goes to the next number ("three people were killed and at least 80 people
+    remain trapped" read as 80 dead, Myanmar cluster, live run).
+    """
+    if not (word[0].isdigit() or word.lower() in _SPELLED):
+        return None
+    decimal = re.fullmatch(r"(\d+),(\d{1,2})%?", word)
+    values = {float(f"{decimal[1]}.{decimal[2]}")} if decimal else extract_numbers(word.rstrip("%"))
+    return next(iter(values)) if len(values) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def _measured_figures(text: str) -> tuple[tuple[str, float], ...]:
     # cached: number_conflicts compares every pair of claims, and reads each claim's figures again per measure
@@ -121,16 +135,10 @@ def _measured_figures(text: str) -> tuple[tuple[str, float], ...]:
     figures_at = []
     measures_at = []
     for i, word in enumerate(words):
-        if word[0].isdigit() or word.lower() in _SPELLED:
-            # "7,7" is a decimal comma (Spanish page, live run: "magnitude: 7 / 7.7"); "three" is a
-            # figure too, or its measure goes to the next number ("three people were killed and at
-            # least 80 people remain trapped" read as 80 dead, Myanmar cluster, live run)
-            decimal = re.fullmatch(r"(\d+),(\d{1,2})%?", word)
-            values = {float(f"{decimal[1]}.{decimal[2]}")} if decimal else extract_numbers(word.rstrip("%"))
-            value = next(iter(values)) if len(values) == 1 else None
-            if value is not None and not (1900 <= value <= 2100 and value == int(value)):
-                forecast = any(_FORECAST.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
-                figures_at.append((i, value, forecast))
+        value = _figure_value(word)
+        if value is not None and not (1900 <= value <= 2100 and value == int(value)):
+            forecast = any(_FORECAST.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
+            figures_at.append((i, value, forecast))
         for part in word.lower().split("-"):
             measure = MEASURES.get(stem(part))
             if measure is not None:
@@ -189,10 +197,7 @@ def figure_subject(text: str, value: float) -> str | None:
     """
     words = _TOKEN.findall(text)
     for i, word in enumerate(words):
-        decimal = re.fullmatch(r"(\d+),(\d{1,2})%?", word)
-        values = {float(f"{decimal[1]}.{decimal[2]}")} if decimal else (
-            extract_numbers(word.rstrip("%")) if word[0].isdigit() or word.lower() in _SPELLED else set())
-        if value not in values:
+        if _figure_value(word) != value:
             continue
         for j in range(i - 1, max(0, i - MEASURE_WINDOW) - 1, -1):
             if j > 0 and words[j][0].isupper() and _is_name(words[j]):
@@ -228,29 +233,34 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str])
         giving = [c for c in measuring if measure in measured_figures(c.text)]
         components = _components(giving, lambda a, b, m=measure: m in disagreements(a, b) or _agree(a, b, m))
         for component in components:
-            sides: dict[float, list[VerifiedClaim]] = {}
-            for claim in component:
-                sides.setdefault(measured_figures(claim.text)[measure], []).append(claim)
-            if len(sides) < 2:
-                continue
-            conflicts.append(Conflict(kind="number", topic=f"{measure}: {' / '.join(format_number(v) for v in sorted(sides))}",
-                                      sides=[ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})",
-                                                          citations=_citations(side))
-                                             for value, side in sorted(sides.items())]))
+            sides = _by_figure(component, lambda c, m=measure: measured_figures(c.text)[m])
+            if len(sides) >= 2:
+                topic = f"{measure}: {' / '.join(format_number(v) for v in sorted(sides))}"
+                conflicts.append(_number_conflict(topic, sides, outlet_of))
     # Claims that say the same thing but for one figure, with no measure word ("About 15,000 /
     # About 600 North Korean soldiers have been deployed to Russia"): the topic is the shorter claim.
     single = [c for c in claims if len(figures(c)) == 1 and not measured_figures(c.text)]
     for component in _components(single, lambda a, b: a.article.id != b.article.id and contained(a, b)
                                  and other_figures(a, b)):
-        sides = {}
-        for claim in component:
-            sides.setdefault(next(iter(figures(claim))), []).append(claim)
+        sides = _by_figure(component, lambda c: next(iter(figures(c))))
         if len(sides) >= 2:
-            conflicts.append(Conflict(kind="number", topic=min(component, key=lambda c: len(c.text)).text,
-                                      sides=[ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})",
-                                                          citations=_citations(side))
-                                             for value, side in sorted(sides.items())]))
+            conflicts.append(_number_conflict(min(component, key=lambda c: len(c.text)).text, sides, outlet_of))
     return conflicts
+
+
+def _by_figure(claims: list[VerifiedClaim], figure: Callable[[VerifiedClaim], float]) -> dict[float, list[VerifiedClaim]]:
+    sides: dict[float, list[VerifiedClaim]] = {}
+    for claim in claims:
+        sides.setdefault(figure(claim), []).append(claim)
+    return sides
+
+
+def _number_conflict(topic: str, sides: dict[float, list[VerifiedClaim]], outlet_of: dict[str, str]) -> Conflict:
+    """A number conflict whose sides are the figures, smallest first, each naming its outlets."""
+    return Conflict(kind="number", topic=topic, sides=[
+        ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})", citations=_citations(side))
+        for value, side in sorted(sides.items())
+    ])
 
 
 def _agree(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
