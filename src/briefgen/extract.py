@@ -29,10 +29,11 @@ from briefgen.llm.schemas import (
     ground_in,
     repair_model,
     resolve_claim,
+    sentences_by_shared_words,
 )
 from briefgen.merge import VerifiedClaim
 from briefgen.prompts import load_template
-from briefgen.verify import QuoteMatch, content_words, is_instruction, left_out_numbers
+from briefgen.verify import QuoteMatch, left_out_numbers
 
 EXTRACT_MAX_TOKENS = 1536
 REPAIR_MAX_TOKENS = 800
@@ -95,9 +96,10 @@ async def draft_claims(
         max_retries=max_retries,  # re-asks an answer that is not the schema's shape, never a claim that fails a check
         meter=meter,
     )
-    outcome = ground_claims(article, _answer_claims(result), max_claims)
+    claims = _answer_claims(result)
+    outcome = ground_claims(article, claims, max_claims)
     outcome.usage = result.usage
-    if result.value is None and not _answer_claims(result):
+    if result.value is None and not claims:
         outcome.error = result.failure or ModelOutputError("the model gave no usable answer")
     return outcome
 
@@ -190,13 +192,10 @@ _DANGLING = frozenset(["a", "an", "the", "of", "on", "in", "at", "to", "by", "fo
 
 def _nearest_sentence(text: str, article: Article) -> tuple[int, int] | None:
     """The sentence sharing most of the claim's words (at least half), for a draft whose opening was not found."""
-    words = content_words(text, article.language or "en")
-    best, best_shared = None, len(words) / 2
-    for sentence in article.sentences:
-        shared = len(words & content_words(sentence.text, article.language or "en"))
-        if shared > best_shared and not is_instruction(sentence.text):
-            best, best_shared = (sentence.start, sentence.end), shared
-    return best
+    count, ranked = sentences_by_shared_words(text, article)
+    if ranked and ranked[0][0] > count / 2:
+        return ranked[0][1], ranked[0][2]
+    return None
 
 
 def _listed(items: list[str]) -> str:

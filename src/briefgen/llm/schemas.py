@@ -140,19 +140,29 @@ def find_supporting_sentence(text: str, article: Article, *, tries: int = 4) -> 
     ``tries`` sentences sharing most of its content words (at least :data:`SEARCH_SHARE` of them);
     the first that passes every rule is cited. Sentences addressed to a model are never tried.
     """
-    words = content_words(text, article.language or "en")
-    if len(words) < 2:
+    count, ranked = sentences_by_shared_words(text, article)
+    if count < 2:
         return None
-    scored = []
-    for sentence in article.sentences:
-        shared = len(words & content_words(sentence.text, article.language or "en"))
-        if shared >= SEARCH_SHARE * len(words) and not is_instruction(sentence.text):
-            scored.append((shared, sentence.start, sentence.end))
-    for _shared, start, end in sorted(scored, key=lambda item: -item[0])[:tries]:
+    for shared, start, end in ranked[:tries]:
+        if shared < SEARCH_SHARE * count:
+            break
         grounded = ground_in(text, QuoteMatch(start, end, "found", 100.0), article, via="search")
         if grounded.match is not None:
             return grounded
     return None
+
+
+def sentences_by_shared_words(text: str, article: Article) -> tuple[int, list[tuple[int, int, int]]]:
+    """(how many content words ``text`` has, every citable sentence of ``article`` as (content words
+    shared with ``text``, start, end), most shared first, article order among equals).
+
+    Sentences addressed to a model are left out: they are never citable.
+    """
+    language = article.language or "en"
+    words = content_words(text, language)
+    ranked = [(len(words & content_words(sentence.text, language)), sentence.start, sentence.end)
+              for sentence in article.sentences if not is_instruction(sentence.text)]
+    return len(words), sorted(ranked, key=lambda item: -item[0])
 
 
 def ground_in(text: str, match: QuoteMatch, article: Article, *, via: str = "quote") -> Resolution:
