@@ -42,16 +42,20 @@ def instruction_warnings(articles: list[Article]) -> list[str]:
     return out
 
 
-def language_warnings(articles: list[Article], claims: list[VerifiedClaim], failures: list[ArticleFailure],
-                       language: str) -> list[str]:
-    """A warning for each article in another language that gave no verified claim: claims are checked
-    word by word against their sentences, so a claim in ``language`` cannot cite a Spanish sentence
-    (dev clusters, live: 7 of 30 pages contributed nothing, silently)."""
-    cited = {c.article.id for c in claims} | {f.article_id for f in failures}
+def foreign_articles(articles: list[Article], language: str) -> set[str]:
+    """Ids of the articles written in another language than the brief's ``language``."""
     wanted = language_code(language)
+    return {a.id for a in articles if a.language and language_code(a.language) != wanted}
+
+
+def language_warnings(articles: list[Article], foreign: set[str], claims: list[VerifiedClaim],
+                      failures: list[ArticleFailure], language: str) -> list[str]:
+    """A warning for each article in another language (``foreign``) that gave no verified claim: claims
+    are checked word by word against their sentences, so a claim in ``language`` cannot cite a Spanish
+    sentence (dev clusters, live: 7 of 30 pages contributed nothing, silently)."""
+    cited = {c.article.id for c in claims} | {f.article_id for f in failures}
     return [f"{a.id}: written in {a.language}, so no claim in {language} could be checked against its sentences; "
-            f"it is listed in the sources but not cited" for a in articles
-            if a.language and language_code(a.language) != wanted and a.id not in cited]
+            f"it is listed in the sources but not cited" for a in articles if a.id in foreign and a.id not in cited]
 
 
 def no_usable_output(failures: list[ArticleFailure], errors: list[ModelError]) -> ModelError:

@@ -52,9 +52,14 @@ from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
-from briefgen.notices import KIND_LABEL, instruction_warnings, language_warnings, no_usable_output
+from briefgen.notices import (
+    KIND_LABEL,
+    foreign_articles,
+    instruction_warnings,
+    language_warnings,
+    no_usable_output,
+)
 from briefgen.prompts import load_template, prompt_version
-from briefgen.verify import language_code
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
@@ -181,7 +186,8 @@ class Briefer:
                 warnings.append(f"{article.id}: left out, the model gave no usable answer ({KIND_LABEL[error.kind]}): {error}")
         if len(failures) == len(articles):
             raise no_usable_output(failures, errors)
-        warnings.extend(language_warnings(articles, claims, failures, settings.language))
+        foreign = foreign_articles(articles, settings.language)
+        warnings.extend(language_warnings(articles, foreign, claims, failures, settings.language))
         if drafts:
             async with slots, self._in_flight:
                 claims, repair_rejected, repair_usage = await repair_claims(
@@ -202,8 +208,6 @@ class Briefer:
             + disputed_statements(articles, outlet_of)
         )
 
-        wanted = language_code(settings.language)
-        foreign = {a.id for a in articles if a.language and language_code(a.language) != wanted}
         headline, lede, synth_usage, synth_rejected, synth_error = await self._synthesize(
             points or background, meter, slots, foreign=foreign
         )
