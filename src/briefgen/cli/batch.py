@@ -38,6 +38,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen._files import describe_os_error, remove_stale_temps
 from briefgen.batchapi import STATE_DIR, VIAS, BatchOptions, estimate, run_batch
@@ -68,6 +69,9 @@ from briefgen.cli.inputs import folder_articles
 from briefgen.errors import OutputError
 from briefgen.ingest.loader import ARTICLE_SUFFIXES
 from briefgen.render import FORMATS
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def parser() -> argparse.ArgumentParser:
@@ -227,19 +231,8 @@ def _run(todo: list[Story], ctx: Context, writer: Writer, concurrency: int) -> N
     if not ctx.interactive:
         asyncio.run(go())
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (SpinnerColumn(), TextColumn("briefs"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[totals]}"), TimeElapsedColumn())
-    with Progress(*columns, console=ctx.err, transient=False) as bar:
-        task = bar.add_task("batch", total=len(todo), totals=writer.totals())
+    with _progress(ctx) as bar:
+        task = bar.add_task("briefs", total=len(todo), totals=writer.totals())
         writer.on_update = lambda: bar.update(task, completed=writer.finished, totals=writer.totals())
         asyncio.run(go())
 
@@ -306,18 +299,7 @@ def run_batch_path(args: argparse.Namespace, todo: list[Story], ctx: Context, wr
 
     if not ctx.interactive:
         return asyncio.run(go())
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[totals]}"), TimeElapsedColumn())
-    with Progress(*columns, console=ctx.err, transient=False) as bar:
+    with _progress(ctx) as bar:
         briefs = bar.add_task("briefs", total=len(todo), totals=writer.totals())
         rounds = bar.add_task("batches", total=None, totals="waiting for the first round")
         writer.on_update = lambda: bar.update(briefs, completed=writer.finished, totals=writer.totals())
@@ -356,3 +338,18 @@ def _exit(args: argparse.Namespace, ctx: Context, writer: Writer, done: dict[str
         ctx.note(f"briefgen: --strict: {rejected} brief(s) had claims rejected by verification (exit 3)")
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def _progress(ctx: Context) -> Progress:
+    """The batch progress bar on stderr: one line per task, its description, count and running totals."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[totals]}"), TimeElapsedColumn(), console=ctx.err, transient=False)
