@@ -9,10 +9,10 @@ from __future__ import annotations
 from briefgen.brief import Article
 from briefgen.conflicts import number_conflicts, same_quantity
 from briefgen.ingest import load_article
-from briefgen.merge import VerifiedClaim, build_points, group_claims
-from briefgen.verify import locate_quote
+from briefgen.merge import build_points, group_claims
 
 from .conftest import ROOT
+from .test_merge import claim  # the claim verified at the sentence holding ``quote``
 
 MYANMAR = ROOT / "eval" / "clusters" / "myanmar-quake-2025"
 
@@ -24,12 +24,6 @@ def _article(name: str) -> Article:
 def _text(text: str, name: str) -> Article:
     article = load_article(text)
     return article.model_copy(update={"id": name})
-
-
-def claim(article: Article, text: str, quote: str, rank: int = 0) -> VerifiedClaim:
-    match = locate_quote(quote, article)
-    assert match is not None, quote
-    return VerifiedClaim.at(article, text, match, rank)
 
 
 def test_death_tolls_of_three_outlets_are_one_conflict_naming_each_figure_and_outlet() -> None:
