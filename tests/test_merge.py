@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from briefgen.ingest import load_article
-from briefgen.conflicts import attribution_conflicts, attributions, disputed_statements, number_conflicts
-from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.brief import Article
+from briefgen.conflicts import (
+    attribution_conflicts,
+    attributions,
+    disputed_statements,
+    number_conflicts,
+)
+from briefgen.ingest import load_article
+from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.verify import locate_quote
 
 from .conftest import seed_paths
@@ -164,4 +169,79 @@ def test_a_sentence_two_claims_cite_is_cited_once_on_its_side_of_a_conflict() ->
     tass = claim(s["002"], "Kim Jong Un decided to send 1,000 sappers and 5,000 military construction workers, "
                  "according to Tass.", "North Korean leader Kim Jong Un decided to send 1,000 sappers")
     [conflict] = attribution_conflicts([Group([one, two, tass])], {})
-    assert all(len(side.citations) == len(set((c.article_id, c.start) for c in side.citations)) for side in conflict.sides)
+    assert all(len(side.citations) == len({(c.article_id, c.start) for c in side.citations}) for side in conflict.sides)
+
+
+# Fed cluster, live run (fed-rate-cut-dec-2024@3): the cut to 4.25%-4.5% was five points.
+_FED = {
+    "001": "The Fed lowered the federal funds rate — the interest rate banks charge each other for short-term loans — "
+           "to a range of 4.25% to 4.5%, down from its previous target range of 4.5% to 4.75%.",
+    "002": "In a move widely anticipated by markets, the Federal Open Market Committee cut its overnight lending rate to "
+           "a target range of 4.25%-4.5%, back to the level it was in December 2022, when interest rates were on the "
+           "move higher.",
+    "003": "On Wednesday, December 18, 2024, the Federal Reserve executed its third consecutive interest rate cut, "
+           "reducing its benchmark rate by 0.25 percentage points to a range of 4.25%-4.5%.",
+    "004": "The Federal Reserve recently reduced the benchmark interest rate by 0.25 percentage points, the third "
+           "consecutive interest rate cut of 2024.\n\nThe reduction takes the federal funds rate, the interest rate banks "
+           "charge each other for short-term loans, to a target range of 4.25%-4.5%, down from its previous target range "
+           "of 4.5%-4.75%.",
+}
+
+
+def _fed(article_id: str, text: str, quote: str, rank: int = 0) -> VerifiedClaim:
+    from briefgen.ingest import from_text
+
+    return claim(from_text(_FED[article_id], article_id=article_id), text, quote, rank)
+
+
+def test_one_range_named_by_another_body_is_one_point() -> None:
+    # "the Federal Open Market Committee cut ... to 4.25%-4.5%" beside "The reduction takes the federal
+    # funds rate ... to 4.25%-4.5%": the committee's name kept the two apart. Two shared figures say one fact.
+    reduction = _fed("004", "The reduction takes the federal funds rate to a target range of 4.25%-4.5%, down from "
+                     "its previous target range of 4.5%-4.75%.", "The reduction takes the federal funds rate", 1)
+    fomc = _fed("002", "The Federal Open Market Committee cut its overnight lending rate to a target range of "
+                "4.25%-4.5%, back to the level it was in December 2022.", "the Federal Open Market Committee cut", 1)
+    [point] = build_points(group_claims([reduction, fomc]), {"004": "A", "002": "B"}, limit=5)
+    assert point.text.startswith("The reduction takes") and point.articles == ["004", "002"]
+
+
+def test_groups_the_greedy_pass_left_apart_are_merged() -> None:
+    # The paraphrases of the range grouped together, and the dated report of the cut with the 0.25-point
+    # claim; the two groups state one fact (two shared figures) and become one point citing four articles.
+    claims = [
+        _fed("004", "The Federal Reserve recently reduced the benchmark interest rate by 0.25 percentage points, the "
+             "third consecutive interest rate cut of 2024.", "The Federal Reserve recently reduced"),
+        _fed("001", "The Fed lowered the federal funds rate to a range of 4.25% to 4.5%, down from its previous target "
+             "range of 4.5% to 4.75%", "The Fed lowered the federal funds rate", 2),
+        _fed("002", "The Federal Open Market Committee cut its overnight lending rate to a target range of "
+             "4.25%-4.5%.", "the Federal Open Market Committee cut", 1),
+        _fed("003", "On Wednesday, December 18, 2024, the Federal Reserve executed its third consecutive interest rate "
+             "cut, reducing its benchmark rate by 0.25 percentage points to a range of 4.25%-4.5%.",
+             "the Federal Reserve executed its third consecutive interest rate cut"),
+        _fed("004", "The reduction takes the federal funds rate to a target range of 4.25%-4.5%, down from its "
+             "previous target range of 4.5%-4.75%.", "The reduction takes the federal funds rate", 1),
+    ]
+    groups = group_claims(claims)
+    assert len(groups) == 2
+    [point] = build_points(groups, {k: k for k in _FED}, limit=5)
+    assert point.text.startswith("On Wednesday, December 18") and sorted(point.articles) == ["001", "002", "003", "004"]
+    assert len(point.citations) == 5
+
+
+def test_a_fact_an_article_states_twice_is_one_point() -> None:
+    # Valencia cluster, live run: the two sentences of one article were two points ("Thursday",
+    # "Spain" and "Officials" in the second are names the first does not give).
+    from briefgen.ingest import from_text
+
+    totals = "At least 155 deaths recorded in the eastern region of Valencia, two in Castilla-La Mancha and one in Andalusia."
+    bodies = ("The body coordinating rescue work in the eastern region of Valencia announced on Thursday that 155 bodies "
+              "had been recovered there. Officials in Castilla-La Mancha in central Spain reported two deaths, and "
+              "Andalusia in the south announced one.")
+    article = from_text(f"{totals}\n\n{bodies}", article_id="003")
+    claims = [claim(article, totals, totals), claim(article, bodies, bodies, rank=2)]
+    [point] = build_points(group_claims(claims), {"003": "A"}, limit=5)
+    assert point.text == totals and len(point.citations) == 2
+    # from another article, the second sentence's other names keep it apart
+    other = from_text(bodies, article_id="005")
+    claims = [claim(article, totals, totals), claim(other, bodies, bodies, rank=2)]
+    assert len(build_points(group_claims(claims), {"003": "A", "005": "B"}, limit=5)) == 2

@@ -200,43 +200,47 @@ def other_figures(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     return bool(fa and fb) and not (fa & fb) and not summed_numbers(a, b)
 
 
-def group_claims(
-    claims: Iterable[VerifiedClaim],
+def link_score(
+    claim: VerifiedClaim,
+    member: VerifiedClaim,
     *,
     threshold: float = 50.0,
     numeric_threshold: float = 30.0,
     sum_threshold: float = 10.0,
-) -> list[Group]:
-    """Greedy single pass: each claim joins the most similar group, or starts one.
+) -> float | None:
+    """How alike two claims are (0-100), or None when too little for them to be one fact.
 
-    A claim joins a group when it is similar to one of its members by
-    ``threshold`` or more, by ``numeric_threshold`` when they share a salient
-    number, or by ``sum_threshold`` when one's number is the sum of the
-    other's. Claims citing the very same span are merged outright.
+    Similar by ``threshold`` or more, by ``numeric_threshold`` when they share a salient
+    number, or by ``sum_threshold`` when one's number is the sum of the other's (or they
+    share two figures). Claims citing the very same span score 100.
     """
+    if member.article.id == claim.article.id and member.citation.start == claim.citation.start:
+        return 100.0
+    score = similarity(claim, member)
+    if contained(claim, member) and not other_figures(claim, member):
+        score = max(score, threshold)
+    if summed_numbers(claim, member) or len(figures(claim) & figures(member)) >= 2:
+        # two shared figures (1,000 sappers and 5,000 workers; the 4.25%-4.5% range,
+        # five points of one Fed brief, live run) say one fact in other words
+        needed = sum_threshold
+    elif claim.salient & member.salient:
+        needed = numeric_threshold
+    else:
+        needed = threshold
+    return score if score >= needed else None
+
+
+def group_claims(claims: Iterable[VerifiedClaim], **thresholds: float) -> list[Group]:
+    """Greedy single pass: each claim joins the group holding its most alike claim
+    (:func:`link_score`, which takes the ``thresholds``), or starts one."""
     groups: list[Group] = []
     for claim in claims:
         best: Group | None = None
         best_score = 0.0
         for group in groups:
             for member in group.claims:
-                if member.article.id == claim.article.id and member.citation.start == claim.citation.start:
-                    score = 100.0
-                else:
-                    score = similarity(claim, member)
-                    if contained(claim, member) and not other_figures(claim, member):
-                        score = max(score, threshold)
-                    if summed_numbers(claim, member) or len(figures(claim) & figures(member)) >= 2:
-                        # two shared figures (1,000 sappers and 5,000 workers; the 4.25%-4.5% range,
-                        # five points of one Fed brief, live run) say one fact in other words
-                        needed = sum_threshold
-                    elif claim.salient & member.salient:
-                        needed = numeric_threshold
-                    else:
-                        needed = threshold
-                    if score < needed:
-                        continue
-                if score > best_score:
+                score = link_score(claim, member, **thresholds)
+                if score is not None and score > best_score:
                     best, best_score = group, score
         if best is None:
             groups.append(Group([claim]))
@@ -249,34 +253,73 @@ def split_incompatible(group: Group) -> list[Group]:
     """The group, minus members that are about someone or somewhere else, which get points of their own.
 
     A point shows its representative's text with every member's citation, so each member must
-    be about the same parties. Myanmar cluster, live run: "Myanmar declared a state of emergency"
-    cited, beside Myanmar's sentence, one saying *Thailand* declared one in Bangkok: the words
-    were alike enough to group. A member whose claim names a party that neither the point's
-    text nor its sentences name is split off. (Not the who-does-what rule: sources say
-    "Pyongyang will send" and "Kim decided to send" of one decision.)
+    state the point's fact about the same parties (:func:`same_fact`). Myanmar cluster, live run:
+    "Myanmar declared a state of emergency" cited, beside Myanmar's sentence, one saying
+    *Thailand* declared one in Bangkok: the words were alike enough to group.
     """
     if len(group.claims) < 2:
         return [group]
     best = representative(group)
-    context = f"{best.text}\n{best.support}"
     kept, apart = [best], []
     for claim in group.claims:
-        if claim is best:
-            continue
-        # who *reports* it may differ (that is an attribution conflict, not another fact)
-        credited = set(named_parties(attribution_phrase(claim.support) or ""))
-        names = [w for w in named_parties(claim.text) if w not in credited and unsupported_words(w, context)]
-        # One fact: the same figures, or the member's sentence holds most of the point's words, or the
-        # member's claim says part of what the point says (contained: "The Fed cut interest rates."
-        # in "The Fed lowered its benchmark interest rate by 25 basis points."). Not mere similarity:
-        # "Federal Reserve cuts benchmark interest rate" shares 4 of 6 words with a definition of the rate.
-        if names or other_figures(best, claim) or not (
-            related_numbers(best, claim) or _covers(claim.support, best.text) or contained(claim, best)
-        ):
-            apart.append(claim)
-        else:
-            kept.append(claim)
+        if claim is not best:
+            (kept if same_fact(best, claim) else apart).append(claim)
     return [Group(kept), *(part for sub in group_claims(apart) for part in split_incompatible(sub))]
+
+
+def same_fact(best: VerifiedClaim, claim: VerifiedClaim) -> bool:
+    """Whether ``claim``'s sentence may be cited for the point whose text is ``best``'s.
+
+    Never with other figures. Otherwise when one of:
+
+    * they share two figures (a range, a total's parts), whoever they name: Fed cluster, live run,
+      "the Federal Open Market Committee cut its overnight lending rate to a target range of
+      4.25%-4.5%" and "The Fed lowered the federal funds rate ... to a range of 4.25% to 4.5%"
+      were two points;
+    * the point's own article says it again: a shared number and most of the point's words
+      (:func:`_covers`) in the claim's sentence. Valencia, live run: "At least 155 deaths recorded in
+      the eastern region of Valencia, two in Castilla-La Mancha and one in Andalusia." and "...155
+      bodies had been recovered there. Officials in Castilla-La Mancha in central Spain reported two
+      deaths..." (its "Spain" and "Thursday" kept it apart);
+    * the claim names no party the point's text and sentence do not name (who *reports* it may
+      differ: that is an attribution conflict), and its sentence states the point (a shared number,
+      most of its words) or the claim says part of it (:func:`contained`: "The Fed cut interest
+      rates." in "The Fed lowered its benchmark interest rate by 25 basis points."). Not mere
+      similarity: "Federal Reserve cuts benchmark interest rate" shares 4 of 6 words with a
+      definition of the rate. (Not the who-does-what rule: sources say "Pyongyang will send" and
+      "Kim decided to send" of one decision.)
+    """
+    if other_figures(best, claim):
+        return False
+    if len(figures(best) & figures(claim)) >= 2:
+        return True
+    numbers, words = related_numbers(best, claim), _covers(claim.support, best.text)
+    if claim.article.id == best.article.id and numbers and words:
+        return True
+    context = f"{best.text}\n{best.support}"
+    credited = set(named_parties(attribution_phrase(claim.support) or ""))
+    names = [w for w in named_parties(claim.text) if w not in credited and unsupported_words(w, context)]
+    return not names and (numbers or words or contained(claim, best))
+
+
+def merge_groups(groups: Sequence[Group], **thresholds: float) -> list[Group]:
+    """Groups that state one fact made one: the greedy pass puts a claim with its most alike claim,
+    and when that one is split off (:func:`split_incompatible`) the claim is left apart from the
+    others of its fact (Fed cluster, live run: "The reduction takes the federal funds rate ... to a
+    target range of 4.25%-4.5%" grouped with its paraphrase, not with the point about the cut to
+    4.25%-4.5%). A group joins the first earlier one it links to (:func:`link_score`) when all
+    their members still make one point."""
+    merged: list[Group] = []
+    for group in groups:
+        for target in merged:
+            if any(link_score(a, b, **thresholds) is not None for a in group.claims for b in target.claims):
+                union = Group([*target.claims, *group.claims])
+                if len(split_incompatible(union)) == 1:
+                    target.claims[:] = union.claims
+                    break
+        else:
+            merged.append(Group(list(group.claims)))
+    return merged
 
 
 # Share of the point's content words a member's sentence must contain to be cited for it, unless
@@ -344,6 +387,6 @@ def echoes(group: Group, groups: Sequence[Group]) -> int:
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
     """Points ordered by support (distinct outlets), then by how many other articles echo them,
     then by how early the model listed them."""
-    groups = [part for group in groups for part in split_incompatible(group)]
+    groups = merge_groups([part for group in groups for part in split_incompatible(group)])
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), -echoes(g, groups), g.rank))
     return [to_point(g, outlet_of) for g in ordered[:limit]]
