@@ -144,7 +144,7 @@ def test_figures_go_with_their_own_measure_across_languages_and_spellings() -> N
     from briefgen.conflicts import measured_figures
 
     assert measured_figures("In neighboring Thailand, at least three people were killed and at least 80 people "
-                            "remain trapped under a 33-story high-rise") == {"dead": 3.0}
+                            "remain trapped under a 33-story high-rise") == {"dead": 3.0, "storeys": 33.0}
     assert measured_figures("Un potente terremoto de magnitud 7,7 sacudió Birmania") == {"magnitude": 7.7}
     german = _text("Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen gewonnen.", "de")
     english = _text("The CDU won 28.5 percent of the vote, and at least 2 people died in a crash.", "en")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
 from briefgen.merge import (
@@ -24,8 +23,8 @@ from briefgen.merge import (
     representative,
     summed_numbers,
 )
-from briefgen.verify import QuoteMatch, extract_numbers, format_number, make_citation, named_parties
-from briefgen.verify.words import stem
+from briefgen.measures import SCALES, figure_subject, measured_figures, places_in, same_subject
+from briefgen.verify import QuoteMatch, format_number, make_citation
 
 # Major wire services, by the names articles credit them with. Anything credited
 # "according to <X> state media" is caught by the generic pattern below.
@@ -79,92 +78,6 @@ def attribution_conflicts(groups: Sequence[Group], outlet_of: dict[str, str]) ->
     return conflicts
 
 
-# Words that name a measured quantity, folded to one form per quantity ("died", "killed", "death
-# toll" are one). Myanmar cluster, live run: death tolls 144 / 694 / 1,644, injured 730 / 1,670 and an
-# aftershock of 6.4 / 6.7 were separate points and no conflict. Stems, as content_words gives them.
-MEASURES: dict[str, str] = {
-    "die": "dead", "dead": "dead", "death": "dead", "kill": "dead", "fatal": "dead", "toll": "dead",
-    "injur": "injured", "injuri": "injured", "wound": "injured", "hurt": "injured",
-    "miss": "missing", "magnitud": "magnitude", "aftershock": "aftershock", "turnout": "turnout",
-    "vote": "vote share", "share": "vote share", "seat": "seats", "evacu": "evacuated",
-    "displac": "displaced", "arrest": "arrested",
-}
-_SPELLED = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                      "twelve"])
-MEASURE_WINDOW = 12
-"""Words between a figure and its measure word at most ("has surged to 694" after "The death toll")."""
-
-# Forecasts are measures of their own: "the USGS projected deaths could exceed 10,000" beside "144 dead"
-# is no disagreement (Myanmar cluster, live run: it was one side of a 'death toll' conflict), but two
-# forecasts can disagree (a red alert of 10,000 deaths vs an orange one of 100 to 1,000).
-_FORECAST = re.compile(r"\b(?:project\w*|forecast\w*|estimat\w*|predict\w*|could|may|might|expected|likely)\b",
-                       re.IGNORECASE)
-_TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][\w'’-]*")
-
-
-FORECAST_WINDOW = 8
-"""A figure with a forecast word this many words before it is a forecast ("could surpass 10,000")."""
-
-
-def measured_figures(text: str) -> dict[str, float]:
-    """Each measure the text gives a figure for: every figure (not a year) is paired with the nearest
-    measure word, nearest pairs first, each used once ("7.7-magnitude ... death toll ... 694, with
-    1,670 injured" → magnitude 7.7, dead 694, injured 1,670); a forecast figure ("could surpass
-    10,000") measures "forecast dead"."""
-    return dict(_measured_figures(text))
-
-
-def _figure_value(word: str) -> float | None:
-    """The figure one token states, or None.
-
-    "7,7" is a decimal comma (Spanish page, live run: "magnitude: 7 / 7.7"); "three" is a figure
-    too, or its measure goes to the next number ("three people were killed and at least 80 people
-    remain trapped" read as 80 dead, Myanmar cluster, live run).
-    """
-    if not (word[0].isdigit() or word.lower() in _SPELLED):
-        return None
-    decimal = re.fullmatch(r"(\d+),(\d{1,2})%?", word)
-    values = {float(f"{decimal[1]}.{decimal[2]}")} if decimal else extract_numbers(word.rstrip("%"))
-    return next(iter(values)) if len(values) == 1 else None
-
-
-@lru_cache(maxsize=4096)
-def _measured_figures(text: str) -> tuple[tuple[str, float], ...]:
-    # cached: number_conflicts compares every pair of claims, and reads each claim's figures again per measure
-    words = _TOKEN.findall(text)
-    figures_at = []
-    measures_at = []
-    for i, word in enumerate(words):
-        value = _figure_value(word)
-        if value is not None and not (1900 <= value <= 2100 and value == int(value)):
-            forecast = any(_FORECAST.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
-            figures_at.append((i, value, forecast))
-        for part in word.lower().split("-"):
-            measure = MEASURES.get(stem(part))
-            if measure is not None:
-                measures_at.append((i, measure))
-    pairs = sorted((abs(i - j), i, j, value, f"forecast {measure}" if forecast else measure)
-                   for i, value, forecast in figures_at for j, measure in measures_at if abs(i - j) <= MEASURE_WINDOW)
-    found: dict[str, float] = {}
-    used: set[int] = set()
-    for _distance, i, j, value, measure in pairs:
-        if i in used or j in used or measure in found:
-            continue
-        used.update((i, j))
-        found[measure] = value
-    return tuple(found.items())
-
-
-def _places(claim: VerifiedClaim) -> frozenset[str]:
-    return _places_in(claim.text)
-
-
-@lru_cache(maxsize=4096)
-def _places_in(text: str) -> frozenset[str]:
-    # "Myanmar's" and "Myanmar" are one place (live run: 144 and 694 dead were two conflicts)
-    return frozenset(re.sub(r"['’]s$", "", word).lower() for word in named_parties(text))
-
-
 def disagreements(a: VerifiedClaim, b: VerifiedClaim) -> list[str]:
     """The measures two claims of different articles give different figures for.
 
@@ -174,40 +87,8 @@ def disagreements(a: VerifiedClaim, b: VerifiedClaim) -> list[str]:
     """
     if a.article.id == b.article.id:
         return []
-    pa, pb = _places(a), _places(b)
-    if pa and pb and not pa & pb:
-        return []
-    fa, fb = measured_figures(a.text), measured_figures(b.text)
-    return [m for m in fa.keys() & fb.keys() if fa[m] != fb[m] and not summed_numbers(a, b)
-            and _same_subject(figure_subject(a.text, fa[m]), figure_subject(b.text, fb[m]))]
-
-
-def _same_subject(x: str | None, y: str | None) -> bool:
-    return x is None or y is None or x == y
-
-
-@lru_cache(maxsize=4096)
-def figure_subject(text: str, value: float) -> str | None:
-    """The name nearest before the figure ``value`` in ``text`` (not the text's first word), folded.
-
-    German cluster, live run of the final code: "The CDU-CSU won 28.5 percent of the vote ...
-    Alice Weidel's AfD reached a record 20.5 percent" beside "The far-right AfD doubled its vote
-    share to 20.8%" was a 'vote share: 20.8 / 28.5' conflict: both claims name the AfD, but 28.5 is
-    the CDU-CSU's. Two figures with different subjects are different quantities.
-    """
-    words = _TOKEN.findall(text)
-    for i, word in enumerate(words):
-        if _figure_value(word) != value:
-            continue
-        for j in range(i - 1, max(0, i - MEASURE_WINDOW) - 1, -1):
-            if j > 0 and words[j][0].isupper() and _is_name(words[j]):
-                return re.sub(r"['’]s$", "", words[j]).lower()
-        return None
-    return None
-
-
-def _is_name(word: str) -> bool:
-    return bool(named_parties(word))
+    fa, fb = _figures(a), _figures(b)
+    return [m for m in fa.keys() & fb.keys() if fa[m] != fb[m] and _compatible(a, b, m)]
 
 
 def same_quantity(a: VerifiedClaim, b: VerifiedClaim) -> bool:
@@ -215,28 +96,76 @@ def same_quantity(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     return bool(disagreements(a, b))
 
 
-def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str]) -> list[Conflict]:
+def _figures(report: VerifiedClaim) -> dict[str, float]:
+    """The figures of ``report`` that can disagree: small whole counts are left out as
+    :func:`briefgen.merge.figures` leaves them ("injuries across three urban areas" read as 3
+    injured, "two in Castilla-La Mancha" as 2 dead against 155 in Valencia: Myanmar and Valencia
+    clusters, live runs), but not a scale's or a percentage's (magnitude 7, 9 % of the vote)."""
+    return {m: v for m, v in measured_figures(report.text).items()
+            if v >= 10 or v != int(v) or m in SCALES or m in _PERCENTS}
+
+
+_PERCENTS = frozenset(["vote share", "turnout"])
+
+
+def _compatible(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
+    """Two reports may give ``measure`` of one quantity: they name parties in common (or one names
+    none), the figures' subjects agree, and neither figure is the sum of the other's parts."""
+    pa, pb = places_in(a.text), places_in(b.text)
+    if pa and pb and not pa & pb:
+        return False
+    fa, fb = _figures(a)[measure], _figures(b)[measure]
+    return same_subject(figure_subject(a.text, fa), figure_subject(b.text, fb)) and (fa == fb or not summed_numbers(a, b))
+
+
+MAX_SIDES = 5
+"""Figures shown for one quantity. The dev clusters' fact sheets list at most five for one quantity
+(Valencia's death toll grew 51 → 213 over four days); a sixth is mostly one more sentence's count
+of a part, and a reader weighing the figures wants the ones several outlets give."""
+MAX_NUMBER_CONFLICTS = 6
+"""Number conflicts in one brief. The fact sheets name five to eight conflicts per story, numbers
+and otherwise; past six, the conflicts section outgrows the key points it is a caveat to."""
+
+
+def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
+                     sentences: Sequence[VerifiedClaim] = ()) -> list[Conflict]:
     """One conflict per measured quantity the articles give different figures for, each figure a side.
 
-    Pairs are found with :func:`disagreements` across all claims (not only inside a point's
-    group: a point cites only sentences that agree with it, so disagreeing reports are in
-    different points), then joined transitively per measure, so 144 / 694 / 1,644 dead is one
-    conflict. Each side is one figure, with the outlets and citations that give it.
+    The reports are the verified claims and ``sentences``, the articles' own sentences read by
+    code (:func:`briefgen.measures.sentence_reports`: the model extracts a few claims per article,
+    so most disagreements are in sentences no claim cites). Per measure, each report joins the
+    first group of reports it is compatible with, every member of it (not a chain: "killing more
+    than 150 people across Myanmar and Thailand" must not join Bangkok's 10 dead to Myanmar's
+    144), claims first, so a quantity a claim gives is reported once and keeps its citations. A
+    group is a conflict when two outlets give it different figures (not one outlet updating
+    itself). Each side is one figure, citing one sentence per article.
     """
-    conflicts: list[Conflict] = []
-    # only claims that give a measured figure can disagree: the pairs are taken among those (same pairs, in
-    # the same order, as over all claims; the quadratic pass was most of the conflicts' cost)
     # The measure words are English: a German claim's "Die" is no "died" (German cluster: "dead: 28.6").
-    measuring = [c for c in claims if (c.article.language or "en") == "en" and _measured_figures(c.text)]
-    measures = sorted({m for i, a in enumerate(measuring) for b in measuring[i + 1:] for m in disagreements(a, b)})
+    reports = [c for c in claims if (c.article.language or "en") == "en" and _figures(c)]
+    claimed = {id(c) for c in reports}
+    reports += [s for s in sentences if _figures(s)]
+    measures = sorted({m for i, a in enumerate(reports) for b in reports[i + 1:] for m in disagreements(a, b)})
+    found: list[tuple[tuple[int, int], Conflict]] = []
     for measure in measures:
-        giving = [c for c in measuring if measure in measured_figures(c.text)]
-        components = _components(giving, lambda a, b, m=measure: m in disagreements(a, b) or _agree(a, b, m))
-        for component in components:
-            sides = _by_figure(component, lambda c, m=measure: measured_figures(c.text)[m])
-            if len(sides) >= 2:
-                topic = f"{measure}: {' / '.join(format_number(v) for v in sorted(sides))}"
-                conflicts.append(_number_conflict(topic, sides, outlet_of))
+        giving = [r for r in reports if measure in _figures(r)]
+        # the reports most others fit seed the groups (Myanmar cluster: "more than 150 people across
+        # Myanmar and Thailand" came first and kept "694 in Myanmar" out of the death toll), claims first on ties
+        degree = {id(r): sum(_compatible(r, o, measure) for o in giving if o is not r) for r in giving}
+        groups: list[list[VerifiedClaim]] = []
+        for report in sorted(giving, key=lambda r: (-degree[id(r)], id(r) not in claimed)):
+            group = next((g for g in groups if all(_compatible(report, o, measure) for o in g)), None)
+            if group is None:
+                groups.append([report])
+            else:
+                group.append(report)
+        for group in groups:
+            kept = _most_reported(_by_figure(group, lambda c, m=measure: _figures(c)[m]), outlet_of, claimed)
+            if _outlets_disagree(kept, outlet_of):
+                topic = f"{measure}: {' / '.join(format_number(v) for v in sorted(kept))}"
+                weight = (-any(id(c) in claimed for c in group),
+                          -len({outlet_of.get(c.article.id, c.article.id) for c in group}))
+                found.append((weight, _number_conflict(topic, kept, outlet_of)))
+    conflicts = [c for _, c in sorted(found, key=lambda pair: pair[0])]
     # Claims that say the same thing but for one figure, with no measure word ("About 15,000 /
     # About 600 North Korean soldiers have been deployed to Russia"): the topic is the shorter claim.
     single = [c for c in claims if len(figures(c)) == 1 and not measured_figures(c.text)]
@@ -245,7 +174,22 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str])
         sides = _by_figure(component, lambda c: next(iter(figures(c))))
         if len(sides) >= 2:
             conflicts.append(_number_conflict(min(component, key=lambda c: len(c.text)).text, sides, outlet_of))
-    return conflicts
+    return conflicts[:MAX_NUMBER_CONFLICTS]
+
+
+def _outlets_disagree(sides: dict[float, list[VerifiedClaim]], outlet_of: dict[str, str]) -> bool:
+    """Two figures from two outlets: an outlet giving an old and a new count alone is no conflict."""
+    outlets = [{outlet_of.get(c.article.id, c.article.id) for c in side} for side in sides.values()]
+    return any(len(x | y) >= 2 for i, x in enumerate(outlets) for y in outlets[i + 1:])
+
+
+def _most_reported(sides: dict[float, list[VerifiedClaim]], outlet_of: dict[str, str],
+                   claimed: set[int]) -> dict[float, list[VerifiedClaim]]:
+    """At most :data:`MAX_SIDES` figures: those a claim gives first, then those most outlets give."""
+    def weight(value: float) -> tuple[int, int]:
+        side = sides[value]
+        return (-any(id(c) in claimed for c in side), -len({outlet_of.get(c.article.id, c.article.id) for c in side}))
+    return {v: sides[v] for v in sorted(sides, key=weight)[:MAX_SIDES]}
 
 
 def _by_figure(claims: list[VerifiedClaim], figure: Callable[[VerifiedClaim], float]) -> dict[float, list[VerifiedClaim]]:
@@ -261,13 +205,6 @@ def _number_conflict(topic: str, sides: dict[float, list[VerifiedClaim]], outlet
         ConflictSide(label=f"{format_number(value)} ({_outlets(side, outlet_of)})", citations=_citations(side))
         for value, side in sorted(sides.items())
     ])
-
-
-def _agree(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
-    """Two articles giving the same figure for one measure about compatible parties (one side of a conflict)."""
-    pa, pb = _places(a), _places(b)
-    return (a.article.id != b.article.id and not (pa and pb and not pa & pb)
-            and measured_figures(a.text)[measure] == measured_figures(b.text)[measure])
 
 
 def _components(items: list[VerifiedClaim], joined: Callable[[VerifiedClaim, VerifiedClaim], bool]) -> list[list[VerifiedClaim]]:
@@ -295,9 +232,10 @@ def _outlets(claims: list[VerifiedClaim], outlet_of: dict[str, str]) -> str:
 
 
 def _citations(claims: list[VerifiedClaim]) -> list[Citation]:
-    seen: dict[tuple[str, int], Citation] = {}
+    """One sentence per article (the first claim's, else the first sentence stating the figure)."""
+    seen: dict[str, Citation] = {}
     for claim in claims:
-        seen.setdefault((claim.citation.article_id, claim.citation.start), claim.citation)
+        seen.setdefault(claim.citation.article_id, claim.citation)
     return list(seen.values())
 
 

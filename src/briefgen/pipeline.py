@@ -51,6 +51,7 @@ from briefgen.extract import ArticleClaims, Draft, draft_claims, repair_claims
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
+from briefgen.measures import sentence_reports
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.notices import (
     KIND_LABEL,
@@ -204,7 +205,7 @@ class Briefer:
         background = build_points(group_claims(old), outlet_of, limit=settings.max_points)
         conflicts = (
             attribution_conflicts(fresh_groups, outlet_of)
-            + number_conflicts(fresh, outlet_of)
+            + number_conflicts(fresh, outlet_of, sentence_reports([a for a in articles if a.id not in stale_ids]))
             + disputed_statements(articles, outlet_of)
         )
 
