@@ -34,9 +34,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlparse
 
@@ -49,13 +49,13 @@ from instructor.core.exceptions import (
     TokenBudgetError,
 )
 from instructor.core.hooks import Hooks
-from openai.types.chat import ChatCompletion
 from instructor.v2.core.function_calls import ResponseSchema, response_schema
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from briefgen.llm import answers
 from briefgen._text import first_line
+from briefgen.brief import CallUsage
 from briefgen.config import Provider
 from briefgen.errors import (
     BudgetExceededError,
@@ -65,7 +65,7 @@ from briefgen.errors import (
     ModelOutputError,
     ModelUnavailableError,
 )
-from briefgen.brief import CallUsage
+from briefgen.llm import answers
 from briefgen.llm.schemas import VALIDATION_CONTEXT
 
 T = TypeVar("T", bound=BaseModel)
