@@ -9,7 +9,7 @@ from __future__ import annotations
 from briefgen.brief import Article, ArticleFailure
 from briefgen.errors import ModelError, NoUsableOutputError
 from briefgen.merge import VerifiedClaim
-from briefgen.verify import is_instruction, language_code
+from briefgen.verify import is_instruction, language_code, may_hold_instruction
 
 KIND_LABEL = {
     "cut_off": "cut off",
@@ -34,6 +34,8 @@ def instruction_warnings(articles: list[Article]) -> list[str]:
     that..."): such sentences are never citable, and the reader should know they were there."""
     out = []
     for article in articles:
+        if not may_hold_instruction(article.text):
+            continue
         found = [s.text for s in article.sentences if is_instruction(s.text)]
         if found:
             first = found[0] if len(found[0]) <= 100 else found[0][:97] + "..."

@@ -198,6 +198,15 @@ def _lines_with_offsets(raw: str) -> list[tuple[str, list[int]]]:
     """Each non-empty line with whitespace runs folded to one space, and each character's offset in ``raw``."""
     lines: list[tuple[str, list[int]]] = []
     for line in _LINE.finditer(raw):
+        folded = " ".join(line.group(0).split())
+        if not folded:
+            continue
+        lead = line.group(0).find(folded)
+        if lead >= 0:
+            # Most lines have single spaces between words: the folded line is a slice of the raw one,
+            # its offsets one range (a per-word loop was a third of a warm ingest, bench/overhead.py).
+            lines.append((folded, list(range(line.start() + lead, line.start() + lead + len(folded)))))
+            continue
         pieces: list[str] = []
         where: list[int] = []
         for run in _RUN.finditer(line.group(0)):

@@ -126,45 +126,53 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
 )
 
 
+# Letters counted by guess_language: isalpha() characters, plus the Thai and Devanagari vowel signs,
+# which are not isalpha() but are the script. One regex per script: counting with findall runs in C
+# (a per-character loop was half of a warm ingest, 9 of 19 ms a brief, bench/overhead.py --cpu).
+_LETTER_OR_SIGN = re.compile(r"[^\W\d_]|[\u0e00-\u0e7f\u0900-\u097f]")
+_SIGNS = re.compile(r"[\u0e00-\u0e7f\u0900-\u097f]")
+_RANGE_LETTERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (code, re.compile(f"[{''.join(f'{chr(low)}-{chr(high)}' for low, high, c in _RANGES if c == code)}]"))
+    for code in dict.fromkeys(code for _, _, code in _RANGES)
+)
+
+
 def guess_language(text: str) -> str:
-    """Two-letter code of the script that writes most of ``text``; ``en`` for Latin script.
+    """Two-letter code of the script that writes most of ``text``; for Latin script, the language
+    :func:`latin_language` finds.
 
     Japanese and Chinese share the Han ideographs; Japanese prose is a third
     to a half kana, Chinese has none, so a tenth of the CJK letters being kana
     is taken to mean Japanese.
     """
     sample = text[:2000]
-    counts: dict[str, int] = {}
-    kana = han = letters = 0
-    for c in sample:
-        if is_cjk(c):
-            letters += 1
-            if is_kana(c):
-                kana += 1
-            else:
-                han += 1
-            continue
-        o = ord(c)
-        if not (c.isalpha() or 0x0E00 <= o <= 0x0E7F or 0x0900 <= o <= 0x097F):
-            continue  # Thai and Devanagari vowel signs are not isalpha(), but they are the script
-        letters += 1
-        for low, high, code in _RANGES:
-            if low <= o <= high:
-                counts[code] = counts.get(code, 0) + 1
-                break
-    if not letters:
+    if sample.isascii():
+        return latin_language(sample) if any(c.isalpha() for c in sample) else "en"
+    cjk = len(_CJK.findall(sample))
+    kana = len(_KANA.findall(sample))
+    rest = _CJK.sub("", sample)
+    letters = [m for m in _LETTER_OR_SIGN.findall(rest) if m.isalpha() or _SIGNS.match(m)]
+    if not cjk and not letters:
         return "en"
-    counts["ja" if kana >= 0.1 * (kana + han) else "zh"] = kana + han
+    spaced = "".join(letters)
+    counts = {code: len(pattern.findall(spaced)) for code, pattern in _RANGE_LETTERS}
+    counts["ja" if kana >= 0.1 * cjk else "zh"] = cjk
     best = max(counts, key=lambda k: counts[k])
-    if counts[best] > letters * 0.3:
+    if counts[best] > (cjk + len(letters)) * 0.3:
         return best
-    return latin_language(sample) if counts.get("latin", 0) or letters else "en"
+    return latin_language(sample)
 
 
 LATIN_LANGUAGES = ("en", "de", "es", "pt", "fr", "it", "nl", "sv", "da", "no", "fi", "pl", "cs", "ro", "tr", "id",
                    "hu", "ca")
 """The Latin-script languages a page is told apart among (py3langid, restricted so a short
 English paragraph is never called Latin or Tagalog)."""
+
+
+LANGUAGE_SAMPLE = 1000
+"""Characters py3langid reads (~150 words). Its cost is linear in them; 1,000 and 2,000 give the same
+language on all 47 articles of the seeds, the eval clusters and the test pages, at half the CPU
+(py3langid was a third of a warm ingest, bench/overhead.py --cpu)."""
 
 
 @lru_cache(maxsize=1)
@@ -179,4 +187,4 @@ def _identifier() -> Any:
 def latin_language(text: str) -> str:
     """The language of Latin-script ``text``: German cluster, live run, every German page was read
     as English, so German claims were stemmed and negation-checked with English rules."""
-    return str(_identifier().classify(text[:2000])[0])
+    return str(_identifier().classify(text[:LANGUAGE_SAMPLE])[0])

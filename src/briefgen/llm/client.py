@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -49,11 +50,12 @@ from instructor.core.exceptions import (
 )
 from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import ResponseSchema, response_schema
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from briefgen.llm import answers
 from briefgen._text import first_line
+from briefgen.brief import CallUsage
 from briefgen.config import Provider
 from briefgen.errors import (
     BudgetExceededError,
@@ -63,7 +65,7 @@ from briefgen.errors import (
     ModelOutputError,
     ModelUnavailableError,
 )
-from briefgen.brief import CallUsage
+from briefgen.llm import answers
 from briefgen.llm.schemas import VALIDATION_CONTEXT
 
 T = TypeVar("T", bound=BaseModel)
@@ -83,6 +85,18 @@ _TRANSIENT = (
     openai.APITimeoutError,
     openai.APIConnectionError,
 )
+
+
+def _refused(exc: BaseException) -> bool:
+    """The connection failed (refused, no route, bad host) rather than timed out. The aiohttp transport
+    reports a refused connection as a connect *timeout* (aiohttp's ClientConnectorError is mapped
+    through its ClientConnectionError parent); the OSError under it tells them apart."""
+    seen: BaseException | None = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, OSError) and not isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -167,11 +181,17 @@ def build_openai_client(provider: Provider, *, max_retries: int = 0) -> openai.A
     machine) is reached directly: with HTTP_PROXY set, the client would
     otherwise send 127.0.0.1 requests to the proxy.
     """
-    http_client = None
-    if _is_loopback(provider.base_url):
-        # Plain http on loopback never uses TLS: skip loading the CA bundle (~35 ms a client).
-        plain = urlparse(provider.base_url or "").scheme == "http"
-        http_client = openai.DefaultAsyncHttpxClient(trust_env=False, **({"verify": False} if plain else {}))
+    loopback = _is_loopback(provider.base_url)
+    # Plain http on loopback never uses TLS: skip loading the CA bundle (~35 ms a client).
+    plain = {"verify": False} if loopback and urlparse(provider.base_url or "").scheme == "http" else {}
+    http_client: Any = None
+    if provider.http_transport == "aiohttp":
+        # The SDK's own aiohttp transport: under many calls at once httpx's connection pool re-checks
+        # every idle connection with a syscall per request; 71 -> 46 ms of CPU a brief at 32 briefs
+        # in flight (bench/concurrency.py, 250 ms server). Proxies from the environment as httpx does.
+        http_client = openai.DefaultAioHttpClient(trust_env=not loopback, **plain)
+    elif loopback:
+        http_client = openai.DefaultAsyncHttpxClient(trust_env=False, **plain)
     return openai.AsyncOpenAI(
         api_key=provider.api_key or "not-needed",
         base_url=provider.base_url,
@@ -179,6 +199,30 @@ def build_openai_client(provider: Provider, *, max_retries: int = 0) -> openai.A
         max_retries=max_retries,
         http_client=http_client,
     )
+
+
+_REQUEST_OPTIONS = {"extra_headers": "headers", "extra_query": "params", "timeout": "timeout"}
+
+
+def chat_completion(client: openai.AsyncOpenAI) -> Callable[..., Awaitable[ChatCompletion]]:
+    """``client.chat.completions.create`` without its request-body transform, for instructor to wrap.
+
+    ``create`` walks every message and the tool schema through the SDK's TypedDict transform
+    (aliases, date formats), which the chat completion parameters do not use: 1.1 ms of CPU a call
+    out of 2.3, the largest single cost of a brief in a batch (bench/overhead.py, issue 12). The body
+    goes through ``client.post``, the SDK's own request path (headers, retries off, errors, parsing),
+    byte for byte what ``create`` sends (the recorded cassettes match on the body).
+    """
+
+    async def create(**params: Any) -> ChatCompletion:
+        options: dict[str, Any] = {_REQUEST_OPTIONS[k]: params.pop(k) for k in list(params) if k in _REQUEST_OPTIONS}
+        extra_body = params.pop("extra_body", None) or {}
+        body = {k: v for k, v in params.items() if not isinstance(v, (openai.NotGiven, openai.Omit))}
+        if extra_body:
+            options["extra_json"] = extra_body
+        return await client.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
+
+    return create
 
 
 class ModelClient:
@@ -195,7 +239,10 @@ class ModelClient:
     ) -> None:
         self.provider = provider
         self.raw = client or build_openai_client(provider)
-        self.instructor = instructor.from_openai(self.raw, mode=_MODES[provider.mode])
+        mode = _MODES[provider.mode]
+        self.instructor = instructor.AsyncInstructor(
+            client=self.raw, create=instructor.patch(create=chat_completion(self.raw), mode=mode), mode=mode
+        )
         self.transport_retries = transport_retries
         self.temperature = temperature
         self.seed = seed
@@ -273,7 +320,7 @@ class ModelClient:
                         except InstructorRetryException as exc:
                             cause = exc.__cause__
                             if isinstance(cause, openai.APIError):
-                                raise cause from None  # transport/API trouble: tenacity decides
+                                raise cause from cause.__cause__  # transport/API trouble: tenacity decides (the cause kept: _refused reads it)
                             failure = answers.output_failure(exc, completions, tokens, max_tokens)
                             if isinstance(exc, TokenBudgetError):
                                 failure = type(failure)(f"{failure} (re-asks stopped: the brief's token budget "
@@ -359,14 +406,14 @@ class ModelClient:
                 f"{where} rejected the request (HTTP 400): {detail}; check the model and mode (BRIEFGEN_MODE), "
                 "or shorten the articles (max_article_chars)"
             )
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, openai.APITimeoutError) and not _refused(exc):
             return ModelUnavailableError(
                 f"{where} did not answer within {self.provider.timeout:g}s ({answers.count(tries, 'try', 'tries')}); "
                 "raise timeout= or use a faster model"
             )
         if isinstance(exc, openai.APIConnectionError):
             return ModelUnavailableError(
-                f"cannot reach {where}{after} ({exc.__class__.__name__}); is the server running?"
+                f"cannot reach {where}{after} (APIConnectionError); is the server running?"
             )
         if isinstance(exc, openai.APIStatusError):
             return ModelUnavailableError(f"{where} answered HTTP {exc.status_code}{after}: {detail}")

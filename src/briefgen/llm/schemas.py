@@ -31,6 +31,7 @@ from briefgen.verify import (
     format_number,
     is_instruction,
     locate_quote,
+    may_hold_instruction,
     number_role_problems,
     sentence_span,
     support_problems,
@@ -160,8 +161,9 @@ def sentences_by_shared_words(text: str, article: Article) -> tuple[int, list[tu
     """
     language = article.language or "en"
     words = content_words(text, language)
+    screened = may_hold_instruction(article.text)
     ranked = [(len(words & content_words(sentence.text, language)), sentence.start, sentence.end)
-              for sentence in article.sentences if not is_instruction(sentence.text)]
+              for sentence in article.sentences if not (screened and is_instruction(sentence.text))]
     return len(words), sorted(ranked, key=lambda item: -item[0])
 
 

@@ -23,6 +23,7 @@ from briefgen.verify.quotes import (
     make_citation,
     sentence_span,
 )
+from briefgen.verify.instructions import may_hold_instruction
 from briefgen.verify.support import (
     ALIASES,
     Problem,
@@ -58,6 +59,7 @@ __all__ = [
     "fold_char",
     "format_number",
     "is_instruction",
+    "may_hold_instruction",
     "language_code",
     "left_out_numbers",
     "locate_quote",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -57,6 +58,13 @@ def extract_numbers(text: str) -> set[float]:
 
     Bare plural scale words ("thousands of troops") are not numbers.
     """
+    return set(_numbers_in(text))
+
+
+@lru_cache(maxsize=8192)
+def _numbers_in(text: str) -> frozenset[float]:
+    # cached: the headline and the lede are each checked against all the points' text, and every
+    # claim against its sentence several times (grounding, attribution, repair, merging)
     values: set[float] = set()
     for match in _DIGITS.finditer(text):
         value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
@@ -75,7 +83,7 @@ def extract_numbers(text: str) -> set[float]:
             values.add(value)
     for match in _ORDINAL.finditer(text):
         values.add(float(_ORDINALS[match.group(1).lower()]))
-    return values
+    return frozenset(values)
 
 
 def format_number(value: float) -> str:
