@@ -53,7 +53,7 @@ def test_retry_after_of_an_hour_is_capped() -> None:
     import httpx
     import openai
 
-    from briefgen.llm.client import _WaitRetryAfter
+    from briefgen.llm.transport import WaitRetryAfter as _WaitRetryAfter
 
     request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
     response = httpx.Response(429, headers={"retry-after": "3600"}, request=request)

@@ -38,7 +38,7 @@ from briefgen.brief import Brief
 from briefgen.config import Provider, Settings, resolve_provider
 from briefgen.errors import BatchAPIError, BriefgenError, UnexpectedError
 from briefgen.ingest import ArticleInput
-from briefgen.llm.client import build_openai_client
+from briefgen.llm.transport import build_openai_client
 from briefgen.pipeline import Briefer
 
 Via = Literal["live", "batch-api", "local-runner"]

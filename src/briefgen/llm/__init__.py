@@ -5,6 +5,7 @@ Kept apart from :mod:`briefgen.brief` (the public data a brief is made of) and f
 :mod:`briefgen.local.weights` (the packaged model files), so "model" names one thing per module.
 """
 
-from briefgen.llm.client import CallResult, ModelClient, TokenMeter, build_openai_client, raw_json
+from briefgen.llm.client import CallResult, ModelClient, TokenMeter, raw_json
+from briefgen.llm.transport import build_openai_client
 
 __all__ = ["CallResult", "ModelClient", "TokenMeter", "build_openai_client", "raw_json"]

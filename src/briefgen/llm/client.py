@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -50,9 +49,8 @@ from instructor.core.exceptions import (
 )
 from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import ResponseSchema, response_schema
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from briefgen._text import first_line
 from briefgen.brief import CallUsage
@@ -67,6 +65,13 @@ from briefgen.errors import (
 )
 from briefgen.llm import answers
 from briefgen.llm.schemas import VALIDATION_CONTEXT
+from briefgen.llm.transport import (
+    WaitRetryAfter,
+    build_openai_client,
+    chat_completion,
+    is_transient,
+    refused,
+)
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -78,54 +83,6 @@ _MODES: dict[str, instructor.Mode] = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
 }
-
-_TRANSIENT = (
-    openai.RateLimitError,
-    openai.InternalServerError,
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-)
-
-
-def _refused(exc: BaseException) -> bool:
-    """The connection failed (refused, no route, bad host) rather than timed out. The aiohttp transport
-    reports a refused connection as a connect *timeout* (aiohttp's ClientConnectorError is mapped
-    through its ClientConnectionError parent); the OSError under it tells them apart."""
-    seen: BaseException | None = exc.__cause__ or exc.__context__
-    while seen is not None:
-        if isinstance(seen, OSError) and not isinstance(seen, TimeoutError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIStatusError) and exc.status_code in (408, 409, 429) or isinstance(exc, _TRANSIENT):
-        return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
-
-
-class _WaitRetryAfter:
-    """Exponential backoff with jitter, but never sooner than the server's Retry-After."""
-
-    def __init__(self, initial: float = 1.0, maximum: float = 30.0) -> None:
-        self._fallback = wait_exponential_jitter(initial=initial, max=maximum)
-        self._max = maximum
-
-    def __call__(self, retry_state: Any) -> float:
-        wait = float(self._fallback(retry_state))
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        response = getattr(exc, "response", None)
-        header = response.headers.get("retry-after") if response is not None else None
-        if header:
-            try:
-                wait = max(wait, min(float(header), self._max))
-            except ValueError:
-                pass
-        return wait
-
-
-
 
 @dataclass
 class CallResult(Generic[T]):
@@ -167,62 +124,6 @@ def _schema_model(response_model: type[T]) -> type[T]:
     body), once: instructor makes a new class per call, so its schema cache, keyed by class, never hit."""
     plain = isinstance(response_model, type) and issubclass(response_model, BaseModel)
     return response_schema(response_model) if plain and not issubclass(response_model, ResponseSchema) else response_model
-
-
-def _is_loopback(base_url: str | None) -> bool:
-    host = (urlparse(base_url).hostname or "") if base_url else ""
-    return host in {"localhost", "::1"} or host.startswith("127.")
-
-
-def build_openai_client(provider: Provider, *, max_retries: int = 0) -> openai.AsyncOpenAI:
-    """The raw async client. Transport retries are ours (tenacity), so the SDK's are off.
-
-    A server on loopback (the local runtime, a llama.cpp or Ollama on this
-    machine) is reached directly: with HTTP_PROXY set, the client would
-    otherwise send 127.0.0.1 requests to the proxy.
-    """
-    loopback = _is_loopback(provider.base_url)
-    # Plain http on loopback never uses TLS: skip loading the CA bundle (~35 ms a client).
-    plain = {"verify": False} if loopback and urlparse(provider.base_url or "").scheme == "http" else {}
-    http_client: Any = None
-    if provider.http_transport == "aiohttp":
-        # The SDK's own aiohttp transport: under many calls at once httpx's connection pool re-checks
-        # every idle connection with a syscall per request; 71 -> 46 ms of CPU a brief at 32 briefs
-        # in flight (bench/concurrency.py, 250 ms server). Proxies from the environment as httpx does.
-        http_client = openai.DefaultAioHttpClient(trust_env=not loopback, **plain)
-    elif loopback:
-        http_client = openai.DefaultAsyncHttpxClient(trust_env=False, **plain)
-    return openai.AsyncOpenAI(
-        api_key=provider.api_key or "not-needed",
-        base_url=provider.base_url,
-        timeout=provider.timeout,
-        max_retries=max_retries,
-        http_client=http_client,
-    )
-
-
-_REQUEST_OPTIONS = {"extra_headers": "headers", "extra_query": "params", "timeout": "timeout"}
-
-
-def chat_completion(client: openai.AsyncOpenAI) -> Callable[..., Awaitable[ChatCompletion]]:
-    """``client.chat.completions.create`` without its request-body transform, for instructor to wrap.
-
-    ``create`` walks every message and the tool schema through the SDK's TypedDict transform
-    (aliases, date formats), which the chat completion parameters do not use: 1.1 ms of CPU a call
-    out of 2.3, the largest single cost of a brief in a batch (bench/overhead.py, issue 12). The body
-    goes through ``client.post``, the SDK's own request path (headers, retries off, errors, parsing),
-    byte for byte what ``create`` sends (the recorded cassettes match on the body).
-    """
-
-    async def create(**params: Any) -> ChatCompletion:
-        options: dict[str, Any] = {_REQUEST_OPTIONS[k]: params.pop(k) for k in list(params) if k in _REQUEST_OPTIONS}
-        extra_body = params.pop("extra_body", None) or {}
-        body = {k: v for k, v in params.items() if not isinstance(v, (openai.NotGiven, openai.Omit))}
-        if extra_body:
-            options["extra_json"] = extra_body
-        return await client.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
-
-    return create
 
 
 class ModelClient:
@@ -299,8 +200,8 @@ class ModelClient:
             async with deadline:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self.transport_retries + 1),
-                    wait=_WaitRetryAfter(),
-                    retry=retry_if_exception(_is_transient),
+                    wait=WaitRetryAfter(),
+                    retry=retry_if_exception(is_transient),
                     reraise=True,
                 ):
                     with attempt:
@@ -320,7 +221,7 @@ class ModelClient:
                         except InstructorRetryException as exc:
                             cause = exc.__cause__
                             if isinstance(cause, openai.APIError):
-                                raise cause from cause.__cause__  # transport/API trouble: tenacity decides (the cause kept: _refused reads it)
+                                raise cause from cause.__cause__  # transport trouble: tenacity decides (transport.refused reads the cause)
                             failure = answers.output_failure(exc, completions, tokens, max_tokens)
                             if isinstance(exc, TokenBudgetError):
                                 failure = type(failure)(f"{failure} (re-asks stopped: the brief's token budget "
@@ -406,7 +307,7 @@ class ModelClient:
                 f"{where} rejected the request (HTTP 400): {detail}; check the model and mode (BRIEFGEN_MODE), "
                 "or shorten the articles (max_article_chars)"
             )
-        if isinstance(exc, openai.APITimeoutError) and not _refused(exc):
+        if isinstance(exc, openai.APITimeoutError) and not refused(exc):
             return ModelUnavailableError(
                 f"{where} did not answer within {self.provider.timeout:g}s ({answers.count(tries, 'try', 'tries')}); "
                 "raise timeout= or use a faster model"
