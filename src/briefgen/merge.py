@@ -296,10 +296,16 @@ def same_fact(best: VerifiedClaim, claim: VerifiedClaim) -> bool:
     numbers, words = related_numbers(best, claim), _covers(claim.support, best.text)
     if claim.article.id == best.article.id and numbers and words:
         return True
-    context = f"{best.text}\n{best.support}"
-    credited = set(named_parties(attribution_phrase(claim.support) or ""))
-    names = [w for w in named_parties(claim.text) if w not in credited and unsupported_words(w, context)]
-    return not names and (numbers or words or contained(claim, best))
+    return not _names_others(claim.text, claim.support, f"{best.text}\n{best.support}") and (
+        numbers or words or contained(claim, best))
+
+
+@lru_cache(maxsize=4096)
+def _names_others(text: str, support: str, context: str) -> bool:
+    """``text`` names a party ``context`` does not (the party credited in ``support`` aside). Cached:
+    merge_groups re-splits every union it tries, asking this of the same pairs again."""
+    credited = set(named_parties(attribution_phrase(support) or ""))
+    return any(w not in credited and unsupported_words(w, context) for w in named_parties(text))
 
 
 def merge_groups(groups: Sequence[Group], **thresholds: float) -> list[Group]:
