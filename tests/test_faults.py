@@ -200,6 +200,29 @@ def test_crafted_synthesis_failure_is_recorded_and_falls_back(server: FakeOpenAI
     assert "HTTP 503 after 2 tries: overloaded" in failure.message
     shortest = min(brief.points[:3], key=lambda p: len(p.text.split()))  # the top point can be 45 words long
     assert brief.headline == shortest.text.rstrip(".")
+    assert not brief.lede.startswith(brief.headline)  # the lede goes on from the headline
+
+
+def test_a_fallback_lede_does_not_repeat_the_headline() -> None:
+    """Myanmar cluster, live run: the headline was the 1,644 point and the lede began with it word for word."""
+    from briefgen.brief import Point
+    from briefgen.pipeline import fallback_lede_of
+
+    texts = [
+        "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 people across "
+        "Myanmar and Thailand and collapsing a high-rise building in central Bangkok, officials said.",
+        "The death toll from the recent magnitude 7.7 earthquake in Myanmar has surged to 694, with 1,670 "
+        "individuals reported injured",
+        "Myanmar's death toll from Friday’s powerful earthquake reached 1,644 amid extensive damage in the "
+        "second-largest city of Mandalay",
+    ]
+    points = [Point(text=t, citations=[], articles=["x"], outlets=1) for t in texts]
+    lede = fallback_lede_of(points[2], points)
+    assert texts[2][:40] not in lede
+    assert lede == f"{texts[0]} {texts[1]}."  # the next two points: 52 words, within the lede's 60
+    long = Point(text=" ".join(["word"] * 40) + ".", citations=[], articles=["x"], outlets=1)
+    assert fallback_lede_of(points[2], [points[0], long, points[2]]) == texts[0]  # 33 + 40 words: one point
+    assert fallback_lede_of(points[0], points[:1]) == texts[0]  # one point: the lede is the headline's point
 
 
 def test_a_failed_headline_falls_back_to_a_point_in_the_briefs_language(server: FakeOpenAIServer, tmp_path: Path) -> None:

@@ -79,3 +79,10 @@ def test_usage_and_provenance_are_recorded(seeds_brief: Brief) -> None:
     assert seeds_brief.provenance.model == "qwen2.5-coder-1.5b"
     assert len(seeds_brief.provenance.input_sha256) == 5
     assert len(seeds_brief.sources) == 5
+
+
+def test_every_point_reads_as_a_sentence_and_the_lede_goes_on_from_the_headline(seeds_brief: Brief) -> None:
+    """Live seeds run (recorded here): "...continues its military actions in Ukraine" ended without a
+    stop, and the fallback lede began with the headline word for word."""
+    assert all(p.text.rstrip()[-1] in ".!?…" for p in [*seeds_brief.points, *seeds_brief.background])
+    assert not seeds_brief.lede.startswith(seeds_brief.headline)

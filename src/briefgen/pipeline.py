@@ -224,6 +224,11 @@ class Briefer:
             warnings.append(f"the headline call failed ({KIND_LABEL[synth_error.kind]}): {synth_error}; "
                             "the top point was used instead")
         notify("synthesized", {"headline": headline})
+        # Each point reads as a sentence (live runs: a third of the points ended without a stop, the
+        # model copies its sentence up to the citation); after the synthesis call, whose request the
+        # recordings match, so it sees the points as before.
+        points = [p.model_copy(update={"text": _as_sentence(p.text)}) for p in points]
+        background = [p.model_copy(update={"text": _as_sentence(p.text)}) for p in background]
 
         usage = _total_usage(calls, time.perf_counter() - started)
         brief = Brief(
@@ -306,7 +311,7 @@ class Briefer:
         own = [p for p in points if not set(p.articles) <= foreign] or points
         top = min(own[:3], key=lambda p: len(p.text.split()))
         fallback_headline = top.text.rstrip(".")
-        fallback_lede = " ".join(_as_sentence(p.text) for p in [top, *(p for p in own[:2] if p is not top)][:2])
+        fallback_lede = fallback_lede_of(top, own)
         if _parses(Synthesis, result.raw_json):
             rejected = [
                 RejectedClaim(
@@ -320,6 +325,23 @@ class Briefer:
             return fallback_headline, fallback_lede, result.usage, rejected, None
         error = result.failure or ModelOutputError("the model gave no usable headline")
         return fallback_headline, fallback_lede, result.usage, [], error
+
+
+FALLBACK_LEDE_WORDS = 60
+"""The synthesis prompt's lede length: "one or two sentences, at most 60 words"."""
+
+
+def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
+    """The lede when the model's failed: the next top points, not the headline's again (live runs,
+    seeds and Myanmar: the lede began with the headline word for word), as many as fit in
+    :data:`FALLBACK_LEDE_WORDS` and at least one; the headline's own point when it is the only one."""
+    others = [p for p in points[:3] if p is not headline] or [headline]
+    chosen = [others[0]]
+    for point in others[1:]:
+        if sum(len(p.text.split()) for p in [*chosen, point]) > FALLBACK_LEDE_WORDS:
+            break
+        chosen.append(point)
+    return " ".join(_as_sentence(p.text) for p in chosen)
 
 
 def _support_text(points: list[Point]) -> str:
