@@ -198,15 +198,15 @@ def test_crafted_synthesis_failure_is_recorded_and_falls_back(server: FakeOpenAI
     [failure] = brief.failures
     assert (failure.article_id, failure.stage, failure.kind) == (None, "synthesize", "unavailable")
     assert "HTTP 503 after 2 tries: overloaded" in failure.message
-    shortest = min(brief.points[:3], key=lambda p: len(p.text.split()))  # the top point can be 45 words long
-    assert brief.headline == shortest.text.rstrip(".")
+    first_short = next(p for p in brief.points[:3] if len(p.text.split()) <= 30)  # the top point can be 45 words
+    assert brief.headline == first_short.text.rstrip(".")
     assert not brief.lede.startswith(brief.headline)  # the lede goes on from the headline
 
 
 def test_a_fallback_lede_does_not_repeat_the_headline() -> None:
     """Myanmar cluster, live run: the headline was the 1,644 point and the lede began with it word for word."""
     from briefgen.brief import Point
-    from briefgen.pipeline import fallback_lede_of
+    from briefgen.fallback import fallback_lede_of
 
     texts = [
         "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 people across "
@@ -328,3 +328,21 @@ def test_an_article_carrying_an_instruction_to_the_model_is_named_in_the_warning
     brief = briefgen.summarize(text, settings=settings_for(server))
     assert any("addressed to an AI model" in w and "Editor's note to the AI" in w for w in brief.warnings)
     assert not any("Editor's note" in c.quote for c in brief.citations())
+
+
+def test_a_fallback_headline_is_the_most_supported_point_that_reads_as_one() -> None:
+    """Fed cluster, live run: "the shortest of the top three" made "Additionally, the Fed is now penciling
+    in just two rate cuts in 2025, ..." the headline over the rate cut that four outlets reported."""
+    from briefgen.brief import Point
+    from briefgen.fallback import fallback_headline_point, headline_of
+
+    cut = ("On Wednesday, December 18, 2024, the Federal Reserve executed its third consecutive interest rate cut, "
+           "reducing its benchmark rate by 0.25 percentage points to a range of 4.25%-4.5%.")
+    two = ("Additionally, the Fed is now penciling in just two rate cuts in 2025, down from the four it had "
+           "forecasted in September.")
+    points = [Point(text=t, citations=[], articles=["x"], outlets=1) for t in (cut, two)]
+    assert fallback_headline_point(points).text == cut  # 28 words: the top point, whole
+    assert headline_of(two) == ("The Fed is now penciling in just two rate cuts in 2025, down from the four it had "
+                                "forecasted in September")
+    long = Point(text=" ".join(["word"] * 31) + ".", citations=[], articles=["x"], outlets=3)
+    assert fallback_headline_point([long, *points]).text == cut  # over 30 words: the next that fits

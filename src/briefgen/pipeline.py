@@ -53,6 +53,7 @@ from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
 from briefgen.measures import sentence_reports
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
+from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of
 from briefgen.notices import (
     KIND_LABEL,
     foreign_articles,
@@ -227,8 +228,8 @@ class Briefer:
         # Each point reads as a sentence (live runs: a third of the points ended without a stop, the
         # model copies its sentence up to the citation); after the synthesis call, whose request the
         # recordings match, so it sees the points as before.
-        points = [p.model_copy(update={"text": _as_sentence(p.text)}) for p in points]
-        background = [p.model_copy(update={"text": _as_sentence(p.text)}) for p in background]
+        points = [p.model_copy(update={"text": as_sentence(p.text)}) for p in points]
+        background = [p.model_copy(update={"text": as_sentence(p.text)}) for p in background]
 
         usage = _total_usage(calls, time.perf_counter() - started)
         brief = Brief(
@@ -309,8 +310,8 @@ class Briefer:
         # The shortest of the top three points (live seeds run: the top point's 45 words made a poor
         # headline), not one from an article in another language (German cluster: a German headline).
         own = [p for p in points if not set(p.articles) <= foreign] or points
-        top = min(own[:3], key=lambda p: len(p.text.split()))
-        fallback_headline = top.text.rstrip(".")
+        top = fallback_headline_point(own)
+        fallback_headline = headline_of(top.text)
         fallback_lede = fallback_lede_of(top, own)
         if _parses(Synthesis, result.raw_json):
             rejected = [
@@ -327,33 +328,10 @@ class Briefer:
         return fallback_headline, fallback_lede, result.usage, [], error
 
 
-FALLBACK_LEDE_WORDS = 60
-"""The synthesis prompt's lede length: "one or two sentences, at most 60 words"."""
-
-
-def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
-    """The lede when the model's failed: the next top points, not the headline's again (live runs,
-    seeds and Myanmar: the lede began with the headline word for word), as many as fit in
-    :data:`FALLBACK_LEDE_WORDS` and at least one; the headline's own point when it is the only one."""
-    others = [p for p in points[:3] if p is not headline] or [headline]
-    chosen = [others[0]]
-    for point in others[1:]:
-        if sum(len(p.text.split()) for p in [*chosen, point]) > FALLBACK_LEDE_WORDS:
-            break
-        chosen.append(point)
-    return " ".join(_as_sentence(p.text) for p in chosen)
-
-
 def _support_text(points: list[Point]) -> str:
     """What a headline and lede may draw on: every point's text and every quote it cites."""
     quotes = dict.fromkeys(c.quote for p in points for c in p.citations)
-    return "\n".join([*(_as_sentence(p.text) for p in points), *quotes])
-
-
-def _as_sentence(text: str) -> str:
-    """A point's text ending in a full stop, so points joined into a lede read as sentences."""
-    text = text.strip()
-    return text if text[-1:] in ".!?…" else text + "."
+    return "\n".join([*(as_sentence(p.text) for p in points), *quotes])
 
 
 def _parses(model: type[Synthesis], data: dict[str, Any] | None) -> bool:

@@ -1,0 +1,59 @@
+"""What a brief says when the model's headline and lede fail their checks: made from the points.
+
+The 1.5B default model's headline fails in most live runs (13 of 16 recorded); the reader then sees
+these, so they are chosen, not just taken: the most supported point that reads as a headline, and
+a lede that goes on from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from briefgen.brief import Point
+
+
+def as_sentence(text: str) -> str:
+    """A point's text ending in a full stop, so points joined into a lede read as sentences."""
+    text = text.strip()
+    return text if text[-1:] in ".!?…" else text + "."
+
+
+HEADLINE_WORDS = 30
+"""Longest point taken whole as a fallback headline while a shorter one of the top three exists."""
+_CONNECTIVE = re.compile(r"^(?:additionally|also|meanwhile|moreover|furthermore|in addition|however|but|and)\s*,?\s+",
+                         re.IGNORECASE)
+
+
+def fallback_headline_point(points: Sequence[Point]) -> Point:
+    """The point a failed headline falls back to: the first of the top three (the most outlets, then
+    the most echoed) of at most :data:`HEADLINE_WORDS` words, else the shortest of them. Live runs:
+    "the shortest of the top three" made "Additionally, the Fed is now penciling in just two rate
+    cuts in 2025, ..." the Fed brief's headline over the rate cut four outlets reported."""
+    top = list(points[:3])
+    return next((p for p in top if len(p.text.split()) <= HEADLINE_WORDS), None) or min(
+        top, key=lambda p: len(p.text.split()))
+
+
+def headline_of(text: str) -> str:
+    """A point's text as a headline: no closing stop, no opening connective ("Additionally, ...")."""
+    text = text.strip().rstrip(".")
+    bare = _CONNECTIVE.sub("", text, count=1)
+    return bare[:1].upper() + bare[1:] if bare != text and bare else text
+
+
+FALLBACK_LEDE_WORDS = 60
+"""The synthesis prompt's lede length: "one or two sentences, at most 60 words"."""
+
+
+def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
+    """The lede when the model's failed: the next top points, not the headline's again (live runs,
+    seeds and Myanmar: the lede began with the headline word for word), as many as fit in
+    :data:`FALLBACK_LEDE_WORDS` and at least one; the headline's own point when it is the only one."""
+    others = [p for p in points[:3] if p is not headline] or [headline]
+    chosen = [others[0]]
+    for point in others[1:]:
+        if sum(len(p.text.split()) for p in [*chosen, point]) > FALLBACK_LEDE_WORDS:
+            break
+        chosen.append(point)
+    return " ".join(as_sentence(p.text) for p in chosen)
