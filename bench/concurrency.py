@@ -118,7 +118,7 @@ def measure(args: argparse.Namespace, base_url: str, latency: float, stories: li
     for variant in args.variants:
         for level in args.levels:
             overrides = {"concurrency": 5 * level} if variant == "scaled" else {}
-            settings = hermetic_settings(base_url, **overrides)
+            settings = hermetic_settings(base_url, source=args.source_used, **overrides)
             ideal = math.ceil(args.briefs / level) * depth * latency
             walls, cpus, errors = [], [], 0
             for _ in range(1 if level == 1 else args.repeats):  # level 1 takes minutes: one run
@@ -175,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     # probe in-process (to capture the request bodies), measure against a server in its own process
     probe_server, probe_source = open_server(args.source)
     try:
-        probe = asyncio.run(asummarize_batch([seeds], concurrency=1, settings=hermetic_settings(probe_server.base_url)))[0]
+        probe = asyncio.run(asummarize_batch([seeds], concurrency=1,
+                                             settings=hermetic_settings(probe_server.base_url, source=probe_source)))[0]
+        args.source_used = probe_source
         extract, synth = request_chains(list(probe_server.requests))
         answers = answers_used(probe_server, probe_source)
     finally:

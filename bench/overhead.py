@@ -135,7 +135,7 @@ def run(rounds: int, source: str, profile: bool, suffix: str = "", latency: floa
     # capture what briefgen sends with an in-process server, then time against one in its own process
     probe, probe_source = open_server(source)
     try:
-        brief = summarize(seeds, settings=hermetic_settings(probe.base_url))
+        brief = summarize(seeds, settings=hermetic_settings(probe.base_url, source=probe_source))
         captured = list(probe.requests)
         answers = answers_used(probe, probe_source)
     finally:
@@ -143,7 +143,7 @@ def run(rounds: int, source: str, profile: bool, suffix: str = "", latency: floa
     extract, synth = request_chains(captured)
     server = ServerProcess(source, latency_s=latency)
     try:
-        settings = hermetic_settings(server.base_url)
+        settings = hermetic_settings(server.base_url, source=probe_source)
         concurrency = resolve_provider(settings, has_client=False, start_local=False).concurrency
         summarize(seeds, settings=settings)  # warm-up: imports, templates
         sent = asyncio.run(raw_brief(server.base_url, extract, synth, concurrency))
@@ -234,7 +234,7 @@ def cpu_per_brief(rounds: int, source: str) -> dict[str, Any]:
     seeds = seed_paths()
     out: dict[str, Any] = {"command": "python bench/overhead.py --cpu " + " ".join(sys.argv[2:]), "rounds": rounds}
     with ServerProcess(source) as server, asyncio.Runner() as runner:
-        settings = hermetic_settings(server.base_url)
+        settings = hermetic_settings(server.base_url, source=server.source)
         briefer = Briefer(settings)
         runner.run(briefer.brief(seeds))
         out["answers"], out["load_avg_before"] = server.source, wait_quiet(30)

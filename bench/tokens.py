@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = seed_paths()
     server, source_used = open_server(args.source)
     try:
-        brief = summarize(seeds, settings=hermetic_settings(server.base_url))
+        brief = summarize(seeds, settings=hermetic_settings(server.base_url, source=source_used))
         bodies = list(server.requests)
         source_used = answers_used(server, source_used)
     finally:

@@ -71,3 +71,43 @@ def test_a_whole_long_sentence_as_a_claim_goes_to_repair_to_be_shortened() -> No
     assert len(long_claim.split()) > MAX_CLAIM_WORDS
     outcome = ground_claims(article, [ExtractedClaim(claim=long_claim, opening="Wrapping up a one-day visit")], 5)
     assert outcome.verified and any("words long" in d.problem for d in outcome.drafts)
+
+
+SEED_004 = ROOT / "seeds" / "004_e167796fe4bed679.txt"
+
+
+def _repair_by_sentence(drafts, claims=()):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from briefgen.extract import repair_claims
+    from briefgen.llm import TokenMeter
+
+    # no model is called in this mode: a model client would be an error to reach
+    return asyncio.run(repair_claims(None, list(claims), drafts, language="English",  # type: ignore[arg-type]
+                                     mode="sentence", meter=TokenMeter(budget=1000)))
+
+
+def test_the_local_models_repair_is_the_sentence_itself_with_no_call() -> None:
+    """seeds@8 (live): the repair call took 41 of 174 s, and the 1.5B model answered its items with their
+    sentences copied, another item's sentence ("Rosyn Park reports." got a sentence about Donetsk), or
+    a failed translation. Here a claim that stopped on "on" is mended by its own sentence, verbatim."""
+    article = load_article(SEED_004)
+    cut_off = ("North Korea has reportedly sent workers to aid in reconstruction efforts in Russian-occupied "
+               "territories of Ukraine, following its earlier military dispatch to Russia, according to a report "
+               "by Radio Free Asia (RFA) on.")
+    outcome = ground_claims(article, [ExtractedClaim(claim=cut_off, opening="North Korea has reportedly sent")], 5)
+    assert not outcome.verified and outcome.drafts
+    claims, rejected, usage = _repair_by_sentence(outcome.drafts)
+    assert usage is None and not rejected
+    assert [c.text for c in claims] == [outcome.drafts[0].sentence.strip()]
+    assert claims[0].text.endswith("on October 22.")
+
+
+def test_a_sentence_repair_leaves_a_long_verified_claim_as_it_was() -> None:
+    """The sentence is longer than the claim a length repair was asked to shorten: nothing to gain."""
+    article = load_article(SEED_002)
+    sentence = next(s.text for s in article.sentences if s.text.startswith("Wrapping up a one-day visit"))
+    long_claim = sentence.removesuffix(", according to Russia's state news agency, Tass.") + ", Tass reported."
+    outcome = ground_claims(article, [ExtractedClaim(claim=long_claim, opening="Wrapping up a one-day visit")], 5)
+    claims, rejected, usage = _repair_by_sentence(outcome.drafts, outcome.verified)
+    assert [c.text for c in claims] == [c.text for c in outcome.verified] and not rejected and usage is None

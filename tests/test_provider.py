@@ -256,3 +256,17 @@ def test_cli_api_key_goes_to_briefgen_base_url(
     assert "api_key was passed and BRIEFGEN_BASE_URL is set" in err
     assert "OPENAI_API_KEY is set" not in err
     assert len(server.requests) == 2
+
+
+def test_the_packaged_models_repair_by_sentence_and_others_by_model_unless_told() -> None:
+    """The 1.5B model's repair answers were copies of their sentences or failed translations (live runs),
+    on the local runtime or on a server running it; another model is asked. Either can be set
+    explicitly (BRIEFGEN_REPAIR)."""
+    assert resolve_provider(Settings.resolve(env={}), env={}, start_local=False).repair == "sentence"
+    served = Settings.resolve(env={}, base_url=BG_URL, model="qwen2.5-coder-1.5b")
+    assert resolve_provider(served, env={}, start_local=False).repair == "sentence"
+    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL), env={}, start_local=False).repair == "model"
+    told = {"BRIEFGEN_REPAIR": "model"}
+    assert resolve_provider(Settings.resolve(env=told), env=told, start_local=False).repair == "model"
+    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL, repair="off"), env={},
+                            start_local=False).repair == "off"

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from briefgen.brief import Article, CallUsage, RejectedClaim
+from briefgen.config.settings import RepairMode
 from briefgen.errors import ModelError, ModelOutputError
 from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
 from briefgen.llm.schemas import (
@@ -218,30 +219,42 @@ async def repair_claims(
     drafts: Sequence[Draft],
     *,
     language: str,
-    enabled: bool,
+    mode: RepairMode,
     meter: TokenMeter,
 ) -> tuple[list[VerifiedClaim], list[RejectedClaim], CallUsage | None]:
     """The brief's claims after one repair call over ``drafts``, the drafts it could not save, its usage.
 
     Failed drafts go first, then the figures and length repairs, each group by rank; past
-    :data:`REPAIR_MAX_ITEMS` (or with ``enabled`` False: ``max_retries=0``) a failed draft is
-    rejected with its own reason, and a verified claim stays as it was.
+    :data:`REPAIR_MAX_ITEMS` (or with ``mode`` "off") a failed draft is rejected with its own reason,
+    and a verified claim stays as it was. With ``mode`` "sentence" there is no call: each draft's own
+    sentence, verbatim, is its repair (a length repair is skipped: the sentence is longer), checked
+    like any answer.
     """
     ordered = sorted(drafts, key=lambda d: (d.kept is not None, d.rank))
-    chosen, skipped = (ordered[:REPAIR_MAX_ITEMS], ordered[REPAIR_MAX_ITEMS:]) if enabled else ([], ordered)
+    if mode == "sentence":
+        chosen = [d for d in ordered if d.kept is None or left_out_numbers(d.kept.text, d.kept.support)]
+        skipped = []
+    elif mode == "model":
+        chosen, skipped = ordered[:REPAIR_MAX_ITEMS], ordered[REPAIR_MAX_ITEMS:]
+    else:
+        chosen, skipped = [], ordered
     rejected = [draft_rejected(d, d.problem) for d in skipped if d.kept is None]
     if not chosen:
         return list(claims), rejected, None
-    result = await model.structured(
-        repair_model(len(chosen)),
-        load_template("repair").render(language=language, items=repair_items(chosen)),
-        purpose="repair",
-        context={"lenient": True},
-        max_tokens=REPAIR_MAX_TOKENS,
-        max_retries=0,
-        meter=meter,
-    )
-    fixed = list(result.value.claims) if result.value is not None else []
+    usage: CallUsage | None = None
+    if mode == "sentence":
+        fixed = [d.sentence for d in chosen]
+    else:
+        result = await model.structured(
+            repair_model(len(chosen)),
+            load_template("repair").render(language=language, items=repair_items(chosen)),
+            purpose="repair",
+            context={"lenient": True},
+            max_tokens=REPAIR_MAX_TOKENS,
+            max_retries=0,
+            meter=meter,
+        )
+        fixed, usage = (list(result.value.claims) if result.value is not None else []), result.usage
     added: list[VerifiedClaim] = []
     replaced: set[int] = set()
     for i, draft in enumerate(chosen):
@@ -260,7 +273,7 @@ async def repair_claims(
             rejected.append(draft_rejected(draft, reason))
     order = {article_id: i for i, article_id in enumerate(dict.fromkeys(c.article.id for c in [*claims, *added]))}
     kept = [c for c in claims if id(c) not in replaced] + added
-    return sorted(kept, key=lambda c: (order[c.article.id], c.rank)), rejected, result.usage
+    return sorted(kept, key=lambda c: (order[c.article.id], c.rank)), rejected, usage
 
 
 def draft_rejected(draft: Draft, reason: str) -> RejectedClaim:

@@ -193,7 +193,10 @@ class Briefer:
         if drafts:
             async with slots, self._in_flight:
                 claims, repair_rejected, repair_usage = await repair_claims(
-                    self.model, claims, drafts, language=settings.language, enabled=settings.max_retries > 0, meter=meter
+                    self.model, claims, drafts, language=settings.language, meter=meter,
+                    # re-asks off (max_retries=0) turns off the repair call; the sentence costs no call
+                    mode="off" if settings.max_retries == 0 and self.model.provider.repair == "model"
+                    else self.model.provider.repair,
                 )
             rejected.extend(repair_rejected)
             if repair_usage is not None:

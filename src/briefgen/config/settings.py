@@ -29,6 +29,7 @@ from briefgen.ingest.loader import MAX_ARTICLE_CHARS
 
 ModeName = Literal["tools", "json", "json_schema", "md_json"]
 HttpTransport = Literal["aiohttp", "httpx"]
+RepairMode = Literal["model", "sentence", "off"]
 
 
 class Settings(BaseModel):
@@ -55,6 +56,12 @@ class Settings(BaseModel):
     temperature: float = 0.0
     seed: int | None = 7
     concurrency: int | None = Field(default=None, ge=1, description="Parallel model calls; default per provider.")
+    repair: RepairMode | None = Field(
+        default=None,
+        description="How a claim that fails a check is mended: 'model' (one repair call a brief), 'sentence' "
+        "(its own sentence, verbatim, no call) or 'off'. Default per provider: 'sentence' for the local model, "
+        "whose repairs were copies of their sentences or failed translations, 'model' otherwise.",
+    )
     http_transport: HttpTransport = Field(
         default="aiohttp",
         description="HTTP client under the openai SDK: aiohttp (the SDK's option for many calls at once; "
