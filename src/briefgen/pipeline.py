@@ -48,12 +48,12 @@ from briefgen.errors import (
     NoArticlesError,
 )
 from briefgen.extract import ArticleClaims, Draft, draft_claims, repair_claims
+from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
 from briefgen.measures import sentence_reports
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
-from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of
 from briefgen.notices import (
     KIND_LABEL,
     foreign_articles,
