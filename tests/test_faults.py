@@ -346,3 +346,17 @@ def test_a_fallback_headline_is_the_most_supported_point_that_reads_as_one() -> 
                                 "forecasted in September")
     long = Point(text=" ".join(["word"] * 31) + ".", citations=[], articles=["x"], outlets=3)
     assert fallback_headline_point([long, *points]).text == cut  # over 30 words: the next that fits
+
+
+def test_points_in_another_language_come_after_the_briefs_own() -> None:
+    """German cluster, live run (german-election-2025@5): the English brief opened with four German
+    sentences; they keep their place among the points, after the English ones."""
+    from briefgen.brief import Point
+    from briefgen.fallback import readable_first
+
+    german = Point(text="Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen gewonnen.", citations=[],
+                   articles=["000"], outlets=2)
+    english = Point(text="The far-right AfD doubled its vote share to 20.8%.", citations=[], articles=["005"], outlets=1)
+    both = Point(text="Merz won.", citations=[], articles=["000", "003"], outlets=2)
+    assert readable_first([german, both, english], {"000"}) == [both, english, german]
+    assert readable_first([german, english], set()) == [german, english]

@@ -8,7 +8,7 @@ a lede that goes on from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from briefgen.brief import Point
 
@@ -57,3 +57,10 @@ def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
             break
         chosen.append(point)
     return " ".join(as_sentence(p.text) for p in chosen)
+
+
+def readable_first(points: Sequence[Point], foreign: Collection[str]) -> list[Point]:
+    """``points`` with those citing only articles in another language than the brief's moved after the
+    rest, each group in its own order (German cluster, live run: an English brief opened with four
+    German sentences, the points of three German pages that two outlets shared)."""
+    return sorted(points, key=lambda p: bool(p.articles) and set(p.articles) <= set(foreign))

@@ -48,7 +48,7 @@ from briefgen.errors import (
     NoArticlesError,
 )
 from briefgen.extract import ArticleClaims, Draft, draft_claims, repair_claims
-from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of
+from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of, readable_first
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
@@ -205,8 +205,10 @@ class Briefer:
         fresh = [c for c in claims if c.article.id not in stale_ids]
         old = [c for c in claims if c.article.id in stale_ids]
         fresh_groups = group_claims(fresh)
-        points = build_points(fresh_groups, outlet_of, limit=settings.max_points)
-        background = build_points(group_claims(old), outlet_of, limit=settings.max_points)
+        # Points only in another language than the brief's come after the others, keeping their place in
+        # the top max_points (German cluster, live run: the English brief opened with four German sentences).
+        points = readable_first(build_points(fresh_groups, outlet_of, limit=settings.max_points), foreign)
+        background = readable_first(build_points(group_claims(old), outlet_of, limit=settings.max_points), foreign)
         conflicts = (
             attribution_conflicts(fresh_groups, outlet_of)
             + number_conflicts(fresh, outlet_of, sentence_reports([a for a in articles if a.id not in stale_ids]))
