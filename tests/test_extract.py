@@ -111,3 +111,15 @@ def test_a_sentence_repair_leaves_a_long_verified_claim_as_it_was() -> None:
     outcome = ground_claims(article, [ExtractedClaim(claim=long_claim, opening="Wrapping up a one-day visit")], 5)
     claims, rejected, usage = _repair_by_sentence(outcome.drafts, outcome.verified)
     assert [c.text for c in claims] == [c.text for c in outcome.verified] and not rejected and usage is None
+
+
+def test_a_sentence_as_a_claim_drops_a_quotation_mark_it_never_closes() -> None:
+    """German cluster, live run (german-election-2025@6): the point began '" Die AfD erzielte ...', the
+    closing mark of the sentence before it; a quotation the sentence opens and closes is kept."""
+    from briefgen.extract import sentence_claim
+
+    stray = ('" Die AfD erzielte mit 19,6 Prozent ihr bestes Ergebnis auf Bundesebene und wurde zweitstärkste '
+             "Kraft, was fast einer Verdoppelung ihres Ergebnisses von 2021 entspricht.")
+    assert sentence_claim(stray).startswith("Die AfD erzielte mit 19,6 Prozent")
+    assert sentence_claim("“We will send them,” Kim said.") == "“We will send them,” Kim said."
+    assert sentence_claim(' "Bitter," Scholz said. ') == '"Bitter," Scholz said.'

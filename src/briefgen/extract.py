@@ -243,7 +243,7 @@ async def repair_claims(
         return list(claims), rejected, None
     usage: CallUsage | None = None
     if mode == "sentence":
-        fixed = [d.sentence for d in chosen]
+        fixed = [sentence_claim(d.sentence) for d in chosen]
     else:
         result = await model.structured(
             repair_model(len(chosen)),
@@ -274,6 +274,19 @@ async def repair_claims(
     order = {article_id: i for i, article_id in enumerate(dict.fromkeys(c.article.id for c in [*claims, *added]))}
     kept = [c for c in claims if id(c) not in replaced] + added
     return sorted(kept, key=lambda c: (order[c.article.id], c.rank)), rejected, usage
+
+
+_QUOTE_FAMILY = {'"': '"', "“": "“”", "”": "“”", "„": "„“”", "«": "«»", "»": "«»"}
+
+
+def sentence_claim(sentence: str) -> str:
+    """A sentence as a claim: without a quotation mark it opens and never closes (German cluster, live
+    run: '" Die AfD erzielte mit 19,6 Prozent ...', the closing mark of the sentence before it)."""
+    text = sentence.strip()
+    family = _QUOTE_FAMILY.get(text[:1])
+    if family is not None and not any(mark in text[1:] for mark in family):
+        return text[1:].lstrip()
+    return text
 
 
 def draft_rejected(draft: Draft, reason: str) -> RejectedClaim:
