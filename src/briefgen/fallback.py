@@ -59,8 +59,13 @@ def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
     return " ".join(as_sentence(p.text) for p in chosen)
 
 
+def in_other_language(point: Point, foreign: Collection[str]) -> bool:
+    """Every article ``point`` cites is in another language than the brief's (ids in ``foreign``)."""
+    return bool(point.articles) and set(point.articles) <= set(foreign)
+
+
 def readable_first(points: Sequence[Point], foreign: Collection[str]) -> list[Point]:
-    """``points`` with those citing only articles in another language than the brief's moved after the
-    rest, each group in its own order (German cluster, live run: an English brief opened with four
-    German sentences, the points of three German pages that two outlets shared)."""
-    return sorted(points, key=lambda p: bool(p.articles) and set(p.articles) <= set(foreign))
+    """``points`` with those :func:`in_other_language` moved after the rest, each group in its own order
+    (German cluster, live run: an English brief opened with four German sentences, the points of
+    three German pages that two outlets shared)."""
+    return sorted(points, key=lambda p: in_other_language(p, foreign))

@@ -48,7 +48,14 @@ from briefgen.errors import (
     NoArticlesError,
 )
 from briefgen.extract import ArticleClaims, Draft, draft_claims, repair_claims
-from briefgen.fallback import as_sentence, fallback_headline_point, fallback_lede_of, headline_of, readable_first
+from briefgen.fallback import (
+    as_sentence,
+    fallback_headline_point,
+    fallback_lede_of,
+    headline_of,
+    in_other_language,
+    readable_first,
+)
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
@@ -314,7 +321,7 @@ class Briefer:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
         # The shortest of the top three points (live seeds run: the top point's 45 words made a poor
         # headline), not one from an article in another language (German cluster: a German headline).
-        own = [p for p in points if not set(p.articles) <= foreign] or points
+        own = [p for p in points if not in_other_language(p, foreign)] or points
         top = fallback_headline_point(own)
         fallback_headline = headline_of(top.text)
         fallback_lede = fallback_lede_of(top, own)

@@ -19,18 +19,9 @@ import pytest
 from briefgen.cli import main
 from briefgen.testing import crafted_answer
 
+from ..cli.fixtures import hermetic_env  # noqa: F401 - autouse: no user config, keys or BRIEFGEN_* leak in
 from ..conftest import ROOT
 from .helpers import MODEL, TEXT, crafted_server
-
-
-@pytest.fixture(autouse=True)
-def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith(("BRIEFGEN_", "OPENAI_")) or key.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
-            monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setenv("BRIEFGEN_TRANSPORT_RETRIES", "0")
 
 
 def make_stories(root: Path, count: int) -> Path:

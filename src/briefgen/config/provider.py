@@ -51,6 +51,12 @@ DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 """A current, cheap OpenAI model that supports tool calls and temperature 0."""
 
 
+REMOTE_CONCURRENCY = 8
+"""Calls one brief keeps in flight on a remote server: a brief's extract calls (one per article) go
+out together for up to 8 articles. At 4, a five-article brief took two round trips for its extracts,
+four calls on its critical path instead of three (bench/concurrency.py, 2 s server: 70 % of ideal)."""
+
+
 @dataclass(frozen=True)
 class Provider:
     """Where requests go and how to talk to it; chosen by :func:`resolve_provider`."""
@@ -63,7 +69,7 @@ class Provider:
     reason: str
     model_name: str | None = None
     price: tuple[float, float] | None = None
-    concurrency: int = 8  # REMOTE_CONCURRENCY
+    concurrency: int = REMOTE_CONCURRENCY
     timeout: float = 60.0
     call_deadline: float = 180.0
     key_source: str = "none"
@@ -77,10 +83,6 @@ class Provider:
         return urlparse(self.base_url).netloc if self.base_url else None
 
 
-REMOTE_CONCURRENCY = 8
-"""Calls one brief keeps in flight on a remote server: a brief's extract calls (one per article) go
-out together for up to 8 articles. At 4, a five-article brief took two round trips for its extracts,
-four calls on its critical path instead of three (bench/concurrency.py, 2 s server: 70 % of ideal)."""
 def default_repair(model: str) -> RepairMode:
     """How a failed claim is mended by default: by its own sentence for the packaged small models, on
     the local runtime or any server running them; by a repair call for any other model.

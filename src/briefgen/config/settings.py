@@ -59,8 +59,8 @@ class Settings(BaseModel):
     repair: RepairMode | None = Field(
         default=None,
         description="How a claim that fails a check is mended: 'model' (one repair call a brief), 'sentence' "
-        "(its own sentence, verbatim, no call) or 'off'. Default per provider: 'sentence' for the local model, "
-        "whose repairs were copies of their sentences or failed translations, 'model' otherwise.",
+        "(its own sentence, verbatim, no call) or 'off'. Default: 'sentence' for the packaged local models, "
+        "whose repairs were copies of their sentences or failed translations, wherever they run; 'model' otherwise.",
     )
     http_transport: HttpTransport = Field(
         default="aiohttp",

@@ -52,15 +52,6 @@ _CJK_OR_THAI = re.compile(f"[{_CJK_CLASS}{_THAI_CLASS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def is_cjk(ch: str) -> bool:
-    """Han ideographs (Chinese, Japanese kanji) and Japanese kana."""
-    return _CJK.match(ch) is not None
-
-
-def is_kana(ch: str) -> bool:
-    return _KANA.match(ch) is not None
-
-
 def is_thai(ch: str) -> bool:
     return 0x0E00 <= ord(ch) <= 0x0E7F
 
@@ -129,8 +120,8 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
 # Letters counted by guess_language: isalpha() characters, plus the Thai and Devanagari vowel signs,
 # which are not isalpha() but are the script. One regex per script: counting with findall runs in C
 # (a per-character loop was half of a warm ingest, 9 of 19 ms a brief, bench/overhead.py --cpu).
-_LETTER_OR_SIGN = re.compile(r"[^\W\d_]|[\u0e00-\u0e7f\u0900-\u097f]")
-_SIGNS = re.compile(r"[\u0e00-\u0e7f\u0900-\u097f]")
+_SIGNS = re.compile(f"[{_THAI_CLASS}\u0900-\u097f]")  # Thai, Devanagari
+_LETTER_OR_SIGN = re.compile(rf"[^\W\d_]|{_SIGNS.pattern}")
 _RANGE_LETTERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (code, re.compile(f"[{''.join(f'{chr(low)}-{chr(high)}' for low, high, c in _RANGES if c == code)}]"))
     for code in dict.fromkeys(code for _, _, code in _RANGES)
