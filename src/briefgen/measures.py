@@ -76,8 +76,7 @@ def _figure_value(word: str) -> float | None:
     """
     if not (word[0].isdigit() or word.lower() in _SPELLED):
         return None
-    decimal = re.fullmatch(r"(\d+),(\d{1,2})%?", word)
-    values = {float(f"{decimal[1]}.{decimal[2]}")} if decimal else extract_numbers(word.rstrip("%"))
+    values = extract_numbers(word.rstrip("%"))  # "7,7" too: extract_numbers reads a decimal comma
     return next(iter(values)) if len(values) == 1 else None
 
 

@@ -102,3 +102,15 @@ def test_extraction_validator_reasks_with_every_failing_claim() -> None:
     assert "claims[1]" in message and "claims[2]" in message and "claims[0]" not in message
     lenient = Extraction.model_validate(payload, context={"article": article, "lenient": True})
     assert len(lenient.claims) == 3
+
+
+def test_a_decimal_comma_is_one_figure_and_thousands_stay_thousands() -> None:
+    """German cluster, live run (german-election-2025@6): "16,4 Prozent" was read as 16 and 4, so the
+    point "Deutliche Verluste verzeichnet die SPD, die mit nur 16,4 Prozent ..." also cited "Die SPD
+    erlitt mit 16 Prozent historische Verluste" as stating its figure."""
+    from briefgen.verify import check_numbers, extract_numbers
+
+    assert extract_numbers("mit nur 16,4 Prozent") == {16.4}
+    assert extract_numbers("28,5% der Stimmen") == {28.5}
+    assert extract_numbers("1,000 sappers and 12,345 people") == {1000.0, 12345.0}
+    assert not check_numbers("Die SPD erzielte 16,4 Prozent.", "Die SPD erlitt mit 16 Prozent historische Verluste.").ok

@@ -27,8 +27,12 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _WORD = "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True))
 _WORD_NUMBER = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*\b", re.IGNORECASE)
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
+# A comma before three digits groups thousands (1,000); before one or two it is a decimal comma, as
+# German, Spanish and Portuguese pages write them (German cluster, live run: "16,4 Prozent" was read as
+# 16 and 4, so a point saying 16,4 cited a sentence saying "16 Prozent" as the same figure).
 _DIGITS = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion|thousand|bn|m|k)\b)?(?:st|nd|rd|th)?",
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+|,\d{1,2}(?!\d))?(?:\s*(million|billion|thousand|bn|m|k)\b)?"
+    r"(?:st|nd|rd|th)?",
     re.IGNORECASE,
 )
 
@@ -67,7 +71,7 @@ def _numbers_in(text: str) -> frozenset[float]:
     # claim against its sentence several times (grounding, attribution, repair, merging)
     values: set[float] = set()
     for match in _DIGITS.finditer(text):
-        value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+        value = float(match.group(1).replace(",", "") + (match.group(2) or "").replace(",", "."))
         scale = (match.group(3) or "").lower()
         value *= {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}.get(scale, 1)
         values.add(value)
