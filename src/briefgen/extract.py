@@ -22,17 +22,18 @@ from briefgen.config.settings import RepairMode
 from briefgen.errors import ModelError, ModelOutputError
 from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
 from briefgen.llm.schemas import (
-    ExtractedClaim,
+    DraftClaim,
     Extraction,
     Resolution,
     clean_claim,
     extraction_model,
     ground_in,
+    nearest_sentence,
     repair_model,
     resolve_claim,
-    sentences_by_shared_words,
 )
 from briefgen.merge import VerifiedClaim
+from briefgen.notices import is_foreign
 from briefgen.prompts import load_template
 from briefgen.verify import QuoteMatch, left_out_numbers
 
@@ -73,9 +74,12 @@ class ArticleClaims:
 
 
 def extract_messages(article: Article, *, max_claims: int, language: str) -> list[dict[str, str]]:
-    return load_template("extract").render(
+    template = load_template("extract")
+    # the pointer only where code cannot find the sentence by its words (schemas.StatedClaim: measured)
+    return template.render(
         max_claims=max_claims,
         language=language,
+        opening_rule=template.snippet("opening") if is_foreign(article, language) else "",
         article_id=article.id,
         outlet=article.outlet or "unknown outlet",
         published=article.published.isoformat() if article.published else "date unknown",
@@ -88,7 +92,7 @@ async def draft_claims(
 ) -> ArticleClaims:
     """The article's claims, grounded; no re-ask (the repair call handles what failed)."""
     result: CallResult[Extraction] = await model.structured(
-        extraction_model(max_claims, min(3, len(article.sentences))),
+        extraction_model(max_claims, min(3, len(article.sentences)), opening=is_foreign(article, language)),
         extract_messages(article, max_claims=max_claims, language=language),
         purpose=f"extract:{article.id}",
         # lenient: the answer is parsed, never refused; every claim is checked here, one by one
@@ -105,7 +109,7 @@ async def draft_claims(
     return outcome
 
 
-def _answer_claims(result: CallResult[Extraction]) -> list[ExtractedClaim]:
+def _answer_claims(result: CallResult[Extraction]) -> list[DraftClaim]:
     if result.value is not None:
         return list(result.value.claims)
     for completion in reversed(result.completions):  # a cut-off or mis-shaped answer may still hold claims
@@ -119,7 +123,7 @@ def _answer_claims(result: CallResult[Extraction]) -> list[ExtractedClaim]:
     return []
 
 
-def ground_claims(article: Article, claims: Sequence[ExtractedClaim], max_claims: int) -> ArticleClaims:
+def ground_claims(article: Article, claims: Sequence[DraftClaim], max_claims: int) -> ArticleClaims:
     """Verified claims (one per cited span, the model's order) and the drafts the repair call should see."""
     outcome = ArticleClaims(article)
     seen: set[tuple[int, int]] = set()
@@ -129,7 +133,7 @@ def ground_claims(article: Article, claims: Sequence[ExtractedClaim], max_claims
         text = clean_claim(claim.claim)
         resolution = resolve_claim(claim, article)
         if resolution.match is None:
-            where = resolution.sentence or _nearest_sentence(text, article)
+            where = resolution.sentence or nearest_sentence(text, article)
             if where is None or where in seen:
                 outcome.rejected.append(_rejected(article, claim.claim, claim.quote, resolution))
             else:
@@ -189,14 +193,6 @@ _DANGLING = frozenset(["a", "an", "the", "of", "on", "in", "at", "to", "by", "fo
                        "but", "as", "than", "that", "which", "who", "its", "their", "his", "her",
                        # Iberian cluster, live run: "The government is investigating the causes and authorities are"
                        "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "can"])
-
-
-def _nearest_sentence(text: str, article: Article) -> tuple[int, int] | None:
-    """The sentence sharing most of the claim's words (at least half), for a draft whose opening was not found."""
-    count, ranked = sentences_by_shared_words(text, article)
-    if ranked and ranked[0][0] > count / 2:
-        return ranked[0][1], ranked[0][2]
-    return None
 
 
 def _listed(items: list[str]) -> str:

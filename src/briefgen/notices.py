@@ -44,10 +44,14 @@ def instruction_warnings(articles: list[Article]) -> list[str]:
     return out
 
 
+def is_foreign(article: Article, language: str) -> bool:
+    """Whether ``article`` is written in another language than the brief's ``language`` (unknown: no)."""
+    return bool(article.language) and language_code(article.language or "") != language_code(language)
+
+
 def foreign_articles(articles: list[Article], language: str) -> set[str]:
     """Ids of the articles written in another language than the brief's ``language``."""
-    wanted = language_code(language)
-    return {a.id for a in articles if a.language and language_code(a.language) != wanted}
+    return {a.id for a in articles if is_foreign(a, language)}
 
 
 def language_warnings(articles: list[Article], foreign: set[str], claims: list[VerifiedClaim],
