@@ -29,8 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "bench" / "results" / "live"
-RUNS = ["myanmar-quake-2025@4", "german-election-2025@3", "fed-rate-cut-dec-2024@3", "iberian-blackout-2025@2",
-        "valencia-floods-2024@2", "seeds@7"]
+RUNS = ["myanmar-quake-2025@7", "german-election-2025@6", "fed-rate-cut-dec-2024@6", "iberian-blackout-2025@5",
+        "valencia-floods-2024@5", "seeds@9"]
 """The latest saved run of each cluster (seeds has no number conflicts in its FACTS.md; it is here to
 show any false ones)."""
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
+from briefgen.measures import SCALES, figure_subject, measured_figures, places_in, same_subject
 from briefgen.merge import (
     Group,
     VerifiedClaim,
@@ -23,7 +24,7 @@ from briefgen.merge import (
     representative,
     summed_numbers,
 )
-from briefgen.measures import SCALES, figure_subject, measured_figures, places_in, same_subject
+from briefgen.shares import is_election, vote_shares
 from briefgen.verify import QuoteMatch, format_number, make_citation
 
 # Major wire services, by the names articles credit them with. Anything credited
@@ -101,30 +102,73 @@ def _figures(report: VerifiedClaim) -> dict[str, float]:
     :func:`briefgen.merge.figures` leaves them ("injuries across three urban areas" read as 3
     injured, "two in Castilla-La Mancha" as 2 dead against 155 in Valencia: Myanmar and Valencia
     clusters, live runs), but not a scale's or a percentage's (magnitude 7, 9 % of the vote)."""
-    return {m: v for m, v in measured_figures(report.text).items()
-            if v >= 10 or v != int(v) or m in SCALES or m in _PERCENTS}
+    language = _language(report)
+    figures = {m: v for m, v in measured_figures(report.text, language).items()
+               if v >= 10 or v != int(v) or m in SCALES or m in _PERCENTS}
+    if not is_election(report.article.text):
+        return figures
+    # in an election story a share is a party's, not the one of whichever name is nearest (German cluster)
+    figures.pop("vote share", None)
+    return figures | vote_shares(report.text, language)
 
 
 _PERCENTS = frozenset(["vote share", "turnout"])
 
 
+def _language(report: VerifiedClaim) -> str:
+    """The language a report is read in: a claim is the model's English; a sentence, its page's."""
+    return report.article.language or "en"
+
+
+def _places(report: VerifiedClaim) -> frozenset[str]:
+    return places_in(report.text, _language(report), report.article.text)
+
+
+def _rounding(value: float) -> float:
+    """The step ``value`` is written to: 0.01 for 4.97, 1 for 29 and 101, 100 for 100 and 600."""
+    if value != int(value):
+        return 10.0 ** -len(repr(value).split(".")[1])
+    zeros = len(str(int(value))) - len(str(int(value)).rstrip("0"))
+    return 10.0 ** zeros if zeros >= ROUND_ZEROS else 1.0
+
+
+ROUND_ZEROS = 2
+"""Trailing zeros that make a whole figure a round one ("more than 100 missing" beside 101, Myanmar
+cluster): a figure with one (30 storeys beside 33) is as exact as any."""
+
+
+ROUND_SHARE = 0.1
+"""The most two figures that agree within rounding differ by, as a share of the larger: "about 1,000
+km" and "more than 600 kilometres" (Myanmar cluster) are no rounding of one distance."""
+
+
+def agree(x: float, y: float) -> bool:
+    """Two figures that are one within rounding: 4.97 and 4.972 % (German cluster, BSW), 29 and 28.6 %
+    (a projection rounded), "more than 100" and 101 missing (Myanmar cluster)."""
+    gap = abs(x - y)
+    return gap <= max(_rounding(x), _rounding(y)) / 2 and gap <= ROUND_SHARE * max(abs(x), abs(y))
+
+
 def _compatible(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
     """Two reports may give ``measure`` of one quantity: they name parties in common (or one names
     none), the figures' subjects agree, and neither figure is the sum of the other's parts."""
-    pa, pb = places_in(a.text), places_in(b.text)
+    pa, pb = _places(a), _places(b)
     if pa and pb and not pa & pb:
         return False
     fa, fb = _figures(a)[measure], _figures(b)[measure]
-    return same_subject(figure_subject(a.text, fa), figure_subject(b.text, fb)) and (fa == fb or not summed_numbers(a, b))
+    return (same_subject(figure_subject(a.text, fa, _language(a)), figure_subject(b.text, fb, _language(b)))
+            and (fa == fb or not summed_numbers(a, b)))
 
 
 MAX_SIDES = 5
 """Figures shown for one quantity. The dev clusters' fact sheets list at most five for one quantity
 (Valencia's death toll grew 51 → 213 over four days); a sixth is mostly one more sentence's count
 of a part, and a reader weighing the figures wants the ones several outlets give."""
-MAX_NUMBER_CONFLICTS = 6
+MAX_NUMBER_CONFLICTS = 8
 """Number conflicts in one brief. The fact sheets name five to eight conflicts per story, numbers
-and otherwise; past six, the conflicts section outgrows the key points it is a caveat to."""
+and otherwise; an election's results are one per party (German cluster: six parties and turnout,
+six were shown and the FDP's and BSW's cut); past eight, the conflicts section outgrows the key
+points it is a caveat to."""
 
 
 def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
@@ -151,17 +195,29 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
         # the reports most others fit seed the groups (Myanmar cluster: "more than 150 people across
         # Myanmar and Thailand" came first and kept "694 in Myanmar" out of the death toll), claims first on ties
         degree = {id(r): sum(_compatible(r, o, measure) for o in giving if o is not r) for r in giving}
+        # a report naming no place joins the quantity of the one group it fits, after the reports that
+        # name theirs (Valencia cluster: "En total se contabilizan ya, de manera provisional, 213
+        # fallecidos" fits Paiporta's 34 / 62 as well as the province's 155 / 205; it is neither side)
+        placed = {id(r) for r in giving if _places(r)}
         groups: list[list[VerifiedClaim]] = []
-        for report in sorted(giving, key=lambda r: (-degree[id(r)], id(r) not in claimed)):
-            group = next((g for g in groups if all(_compatible(report, o, measure) for o in g)), None)
-            if group is None:
-                groups.append([report])
+        for report in sorted(giving, key=lambda r: (id(r) not in placed, -degree[id(r)], id(r) not in claimed)):
+            fits = [g for g in groups if all(_compatible(report, o, measure) for o in g)]
+            told = {frozenset(_figures(o)[measure] for o in g) for g in fits if any(id(o) in placed for o in g)}
+            if id(report) not in placed and len(told) > 1:
+                continue  # groups that give the same figures are one quantity (Myanmar: 7.7 "in Myanmar", by the USGS)
+            if fits:
+                fits[0].append(report)
             else:
-                group.append(report)
+                groups.append([report])
         for group in groups:
             kept = _most_reported(_by_figure(group, lambda c, m=measure: _figures(c)[m]), outlet_of, claimed)
             if _outlets_disagree(kept, outlet_of):
-                topic = f"{measure}: {' / '.join(format_number(v) for v in sorted(kept))}"
+                # the place all its sentences name, where one measure is several quantities ("dead (Paiporta)")
+                common = frozenset.intersection(*[_places(c) for c in group])
+                shares = measure.endswith("vote share")  # a party's, wherever ("FDP vote share (Bundestag)")
+                place = (f" ({', '.join(sorted(p.title() for p in common))})"
+                         if common and len(groups) > 1 and not shares else "")
+                topic = f"{measure}{place}: {' / '.join(format_number(v) for v in sorted(kept))}"
                 weight = (-any(id(c) in claimed for c in group),
                           -len({outlet_of.get(c.article.id, c.article.id) for c in group}))
                 found.append((weight, _number_conflict(topic, kept, outlet_of)))
@@ -178,9 +234,10 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
 
 
 def _outlets_disagree(sides: dict[float, list[VerifiedClaim]], outlet_of: dict[str, str]) -> bool:
-    """Two figures from two outlets: an outlet giving an old and a new count alone is no conflict."""
-    outlets = [{outlet_of.get(c.article.id, c.article.id) for c in side} for side in sides.values()]
-    return any(len(x | y) >= 2 for i, x in enumerate(outlets) for y in outlets[i + 1:])
+    """Two figures from two outlets that differ beyond rounding (:func:`agree`): an outlet giving an old
+    and a new count alone is no conflict."""
+    outlets = [({outlet_of.get(c.article.id, c.article.id) for c in side}, value) for value, side in sides.items()]
+    return any(len(x | y) >= 2 and not agree(vx, vy) for i, (x, vx) in enumerate(outlets) for y, vy in outlets[i + 1:])
 
 
 def _most_reported(sides: dict[float, list[VerifiedClaim]], outlet_of: dict[str, str],

@@ -15,6 +15,7 @@ from functools import lru_cache
 from briefgen.brief import Article
 from briefgen.ingest.scripts import latin_language
 from briefgen.merge import VerifiedClaim
+from briefgen.shares import is_election, vote_shares
 from briefgen.verify import QuoteMatch, extract_numbers, named_parties
 from briefgen.verify.words import stem
 
@@ -41,6 +42,29 @@ _UNITS = frozenset(stem(w) for w in [
 # Units that are a measure themselves, for the figure right before them only (Myanmar cluster: the
 # collapsed Bangkok tower had "33-story" in one outlet, "30-storey" in another).
 _UNIT_MEASURES = {stem(w): "storeys" for w in ["storey", "story", "floor"]}
+
+# The measure words of the other languages news pages of one story come in, whole words folded to
+# lower case (no English stemming: German "Die" is no "died"). Myanmar cluster: the Spanish page's
+# "694 muertos y 1.670 heridos"; Valencia cluster: "al menos hay 34 fallecidos" (Paiporta's mayor)
+# against "al menos 62 personas fallecidas"; German cluster: "Die Wahlbeteiligung ... 84 Prozent".
+FOREIGN_MEASURES: dict[str, str] = {
+    **dict.fromkeys(["muerto", "muertos", "muertas", "fallecido", "fallecidos", "fallecidas", "mortales", "mortos",
+                     "mortas", "mortes", "mortais", "fatales", "óbitos", "tote", "toten", "todesopfer", "morts", "décès", "tués",
+                     "morti"], "dead"),
+    **dict.fromkeys(["herido", "heridos", "heridas", "feridos", "feridas", "verletzte", "verletzten", "blessés",
+                     "feriti"], "injured"),
+    **dict.fromkeys(["desaparecidos", "desaparecidas", "vermisste", "vermissten", "disparus", "dispersi"], "missing"),
+    **dict.fromkeys(["wahlbeteiligung", "participación", "participação", "affluenza"], "turnout"),
+}
+FOREIGN_LANGUAGES = frozenset(["es", "pt", "de", "fr", "it"])
+"""Languages whose sentences are read with :data:`FOREIGN_MEASURES` (the dev clusters' pages are
+English, Spanish, Portuguese and German)."""
+_FOREIGN_UNITS = frozenset(["km", "kilómetros", "quilómetros", "quilômetros", "kilometer", "kilomètres", "uhr",
+                            "horas", "hora", "stunden", "heures", "minutos", "minuten", "años", "anos", "jahre",
+                            "habitantes", "einwohner", "millas", "meilen", "metros", "meter"])
+_FOREIGN_FORECAST = re.compile(r"(?:podr\w+|pode\w*|poder\w*|könnte\w*|pourrait|potrebbe|estim\w+|prev\w+|"
+                               r"schätz\w*|prognos\w+)", re.IGNORECASE)
+_FOREIGN_JOINS = frozenset(["y", "e", "o", "ou", "und", "oder", "bis", "et", "a"])
 _ACROSS_WINDOW = 4
 """A figure with "across" this close after it is a total over places, no figure of any one of them
 (Myanmar cluster: "killing more than 150 people across Myanmar and Thailand" beside Myanmar's 694 dead)."""
@@ -59,53 +83,80 @@ FORECAST_WINDOW = 8
 """A figure with a forecast word this many words before it is a forecast ("could surpass 10,000")."""
 
 
-def measured_figures(text: str) -> dict[str, float]:
+def measured_figures(text: str, language: str = "en") -> dict[str, float]:
     """Each measure the text gives a figure for: every figure (not a year) is paired with the nearest
     measure word, nearest pairs first, each used once ("7.7-magnitude ... death toll ... 694, with
     1,670 injured" → magnitude 7.7, dead 694, injured 1,670); a forecast figure ("could surpass
-    10,000") measures "forecast dead"; a magnitude next to "aftershock" is the aftershock's."""
-    return dict(_measured_figures(text))
+    10,000") measures "forecast dead"; a magnitude next to "aftershock" is the aftershock's. A
+    page in one of :data:`FOREIGN_LANGUAGES` is read with :data:`FOREIGN_MEASURES`."""
+    return dict(_measured_figures(text, language if language in FOREIGN_LANGUAGES else "en"))
 
 
-def _figure_value(word: str) -> float | None:
+def _foreign_value(word: str) -> float | None:
+    """The figure one token of a Spanish, Portuguese, German, French or Italian page states, or None.
+
+    A dot before three digits groups thousands there (Myanmar cluster, Spanish page: "1.670
+    heridos", read as 1.67 by the English rules) and a comma is the decimal mark ("28,6 Prozent").
+    A comma before exactly three digits is either ("4,972 Prozent" in Germany, "1,644" where pages
+    group thousands with commas, as Mexico's do): no figure then, rather than a wrong one.
+    """
+    bare = word.rstrip("%")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", bare):
+        return float(bare.replace(".", "").replace(",", "."))
+    if re.fullmatch(r"\d+,\d{3}", bare):
+        return None
+    if re.fullmatch(r"\d+(?:[,.]\d+)?", bare):
+        return float(bare.replace(",", "."))
+    return None
+
+
+def _figure_value(word: str, language: str = "en") -> float | None:
     """The figure one token states, or None.
 
     "7,7" is a decimal comma (Spanish page, live run: "magnitude: 7 / 7.7"); "three" is a figure
     too, or its measure goes to the next number ("three people were killed and at least 80 people
     remain trapped" read as 80 dead, Myanmar cluster, live run).
     """
+    if language != "en":
+        return _foreign_value(word) if word[0].isdigit() else None
     if not (word[0].isdigit() or word.lower() in _SPELLED):
         return None
     values = extract_numbers(word.rstrip("%"))  # "7,7" too: extract_numbers reads a decimal comma
     return next(iter(values)) if len(values) == 1 else None
 
 
-def _joined(words: list[str], i: int) -> bool:
+def _joined(words: list[str], i: int, language: str = "en") -> bool:
     """The figure at ``i`` is one end of a range or list ("between magnitudes 3 and 5", "measuring
     4.9 and 6.7", "100 to 1,000"): no single figure of its measure (Myanmar cluster: two
     aftershocks of 4.9 and 6.7 read as an aftershock of 4.9 against the USGS's 6.4)."""
-    after = i + 2 < len(words) and words[i + 1].lower() in _JOINS and _figure_value(words[i + 2]) is not None
-    before = i >= 2 and words[i - 1].lower() in _JOINS and _figure_value(words[i - 2]) is not None
+    joins = _JOINS if language == "en" else _JOINS | _FOREIGN_JOINS  # "entre 100 y 1.000" (Myanmar, Spanish page)
+    after = (i + 2 < len(words) and words[i + 1].lower() in joins
+             and _figure_value(words[i + 2], language) is not None)
+    before = i >= 2 and words[i - 1].lower() in joins and _figure_value(words[i - 2], language) is not None
     return after or before
 
 
 @lru_cache(maxsize=4096)
-def _measured_figures(text: str) -> tuple[tuple[str, float], ...]:
+def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float], ...]:
     # cached: number_conflicts compares every pair of claims, and reads each claim's figures again per measure
     words = _TOKEN.findall(text)
+    english = language == "en"
+    forecast_word = _FORECAST if english else _FOREIGN_FORECAST
     figures_at = []
     measures_at = []
     for i, word in enumerate(words):
-        value = _figure_value(word)
-        after = stem(words[i + 1].lower().split("-")[0]) if i + 1 < len(words) else ""
+        value = _figure_value(word, language)
+        following = words[i + 1].lower() if i + 1 < len(words) else ""
+        after = stem(following.split("-")[0]) if english else following
         if value is not None and not (1900 <= value <= 2100 and value == int(value)):
-            if after in _UNIT_MEASURES and not _joined(words, i):
+            if english and after in _UNIT_MEASURES and not _joined(words, i):
                 measures_at.append((i + 1, _UNIT_MEASURES[after]))  # nearest of all: it is the next word
-            forecast = any(_FORECAST.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
+            forecast = any(forecast_word.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
             spread = "across" in (w.lower() for w in words[i + 1 : i + 1 + _ACROSS_WINDOW])
-            figures_at.append((i, value, forecast, after in _UNITS or spread or _joined(words, i), word[0].isdigit()))
+            unit = after in _UNITS if english else after in _FOREIGN_UNITS
+            figures_at.append((i, value, forecast, unit or spread or _joined(words, i, language), word[0].isdigit()))
         for part in word.lower().split("-"):
-            measure = MEASURES.get(stem(part))
+            measure = MEASURES.get(stem(part)) if english else FOREIGN_MEASURES.get(part)
             if measure is not None:
                 measures_at.append((i, measure))
     aftershock_at = [j for j, measure in measures_at if measure == "aftershock"]
@@ -137,14 +188,18 @@ _DATE_NAMES = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
 
 
 @lru_cache(maxsize=4096)
-def figure_subject(text: str, value: float) -> str | None:
+def figure_subject(text: str, value: float, language: str = "en") -> str | None:
     """The name nearest before the figure ``value`` in ``text`` (not the text's first word), folded.
 
     German cluster, live run of the final code: "The CDU-CSU won 28.5 percent of the vote ...
     Alice Weidel's AfD reached a record 20.5 percent" beside "The far-right AfD doubled its vote
     share to 20.8%" was a 'vote share: 20.8 / 28.5' conflict: both claims name the AfD, but 28.5 is
-    the CDU-CSU's. Two figures with different subjects are different quantities.
+    the CDU-CSU's. Two figures with different subjects are different quantities. Other languages'
+    pages have none: German capitalises every noun ("Die Wahlbeteiligung lag laut vorläufigen Zahlen
+    von Infratest dimap für die ARD bei 84 Prozent" is no figure of the ARD).
     """
+    if language != "en":
+        return None
     words = _TOKEN.findall(text)
     for i, word in enumerate(words):
         if _figure_value(word) != value:
@@ -172,9 +227,30 @@ def _is_name(word: str) -> bool:
 _CREDIT = re.compile(r"(?:,\s*)?\baccording to\b[^,;.]*|,\s*[^,;]*\b(?:said|says|reported|reports)\b[^;]*$")
 
 
+# The places of another language's sentence are the names its page puts after a preposition of place
+# ("en Valencia", "de Paiporta"; "de" only without an article: "a causa de la DANA" names the storm):
+# German capitalises every noun, so a capitalised word is no name there. Valencia cluster: "Paiporta,
+# el municipio más afectado, contabiliza al menos 62 personas fallecidas" is Paiporta's, as its page
+# says "La alcaldesa de Paiporta" elsewhere.
+_FOREIGN_PLACE = re.compile(r"\b(?:(?i:in|im|en|em|no|na|à|au|nel|nella)\s+(?:(?i:la|el|los|las|le|les|der|dem|den|"
+                            r"o|a|os|as)\s+)?|(?i:de|del|da|do|von)\s+)([A-Z][\w'’-]+)")
+_FOREIGN_CREDIT = re.compile(r"(?:,\s*)?\b(?:según|segundo|laut|gemäß|selon|secondo)\b[^,;.]*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _page_places(article_text: str) -> frozenset[str]:
+    return frozenset(name.lower() for name in _FOREIGN_PLACE.findall(_FOREIGN_CREDIT.sub("", article_text)))
+
+
 @lru_cache(maxsize=4096)
-def places_in(text: str) -> frozenset[str]:
-    """The parties ``text`` is about, folded, without the source it credits; "CDU-CSU" is the CDU and the CSU."""
+def places_in(text: str, language: str = "en", article_text: str = "") -> frozenset[str]:
+    """The parties ``text`` is about, folded, without the source it credits; "CDU-CSU" is the CDU and the CSU.
+    In another language, the names its page ``article_text`` puts after a preposition of place
+    (:data:`_FOREIGN_PLACE`)."""
+    if language != "en":
+        about = _FOREIGN_CREDIT.sub("", text)
+        known = _page_places(article_text) | _page_places(about)
+        return frozenset(word.lower() for word in re.findall(r"[A-Z][\w'’-]+", about) if word.lower() in known)
     # "Myanmar's" and "Myanmar" are one place (live run: 144 and 694 dead were two conflicts)
     about = _CREDIT.sub("", text)
     names = (part for word in named_parties(about) for part in re.sub(r"['’]s$", "", word).lower().split("-"))
@@ -189,19 +265,39 @@ _ELSEWHERE = re.compile(
     r"|\balone\b|\bthere\b(?!\s+(?:is|are|was|were|have|has|had|will|would|may|might|could|seems?|appears?)\b)",
     re.IGNORECASE,
 )
+_FOREIGN_ELSEWHERE = re.compile(
+    r"\b(?:este|esta|ese|esa|dicho|dicha|aquel|aquella|neste|nesta|nessa|desse|dessa|deste|desta|dieser|diesem|"
+    r"dieses|diese|cette|ce|questo|questa) (?:municipio|município|localidad|localidade|pueblo|ciudad|cidade|región|"
+    r"região|provincia|província|zona|Stadt|Gemeinde|Ort|Region|ville|commune|comune|città)\b"
+    r"|\b(?:allí|ahí|allá|ali|lá|dort|là-bas)\b",
+    re.IGNORECASE,
+)
+""":data:`_ELSEWHERE` in Spanish, Portuguese, German, French, Italian (Valencia cluster: "62 las personas
+fallecidas en esta localidad", the mayor's count for Paiporta, named only earlier in the sentence's article)."""
 
 
 def sentence_reports(articles: Sequence[Article]) -> list[VerifiedClaim]:
-    """Every English sentence of ``articles`` that gives a measured figure, as a claim of its own
-    whole sentence (its citation is the sentence verbatim, built as a claim's citation is)."""
+    """Every sentence of ``articles`` in English or one of :data:`FOREIGN_LANGUAGES` that gives a measured
+    figure, as a claim of its own whole sentence (its citation is the sentence verbatim, built as a
+    claim's citation is)."""
     reports = []
     for article in articles:
-        if (article.language or "en") != "en":
-            continue  # the measure words are English (German cluster: "Die" read as "died")
+        language = article.language or "en"
+        if language != "en" and language not in FOREIGN_LANGUAGES:
+            continue
+        elsewhere = _ELSEWHERE if language == "en" else _FOREIGN_ELSEWHERE
         for sentence in article.sentences:
             text = article.text[sentence.start : sentence.end]
-            if not _measured_figures(text) or _ELSEWHERE.search(text) or latin_language(text) != "en":
+            shares = vote_shares(text, language) if is_election(article.text) else {}
+            # another language's "en esta localidad" is the place the sentence names, if it names one (Valencia
+            # cluster: "La alcaldesa de Paiporta ... 62 las personas fallecidas en esta localidad")
+            named_here = language != "en" and len(places_in(text, language, article.text)) == 1
+            if (not (_measured_figures(text, language) or shares) or (elsewhere.search(text) and not named_here)
+                    or latin_language(text) != language):
                 continue  # one English page quoting a Spanish sentence (Iberian cluster: "La magnitud del apagón")
+            if language != "en" and len(places_in(text, language, article.text)) > 1:
+                continue  # a figure beside the count of each of several places is their total, or any one's
+                # (Valencia cluster: "las primeras cifras recogían 13 fallecidos, ... en Paiporta ...; en Torrent, cinco")
             match = QuoteMatch(sentence.start, sentence.end, "exact", 100.0)
             reports.append(VerifiedClaim.at(article, text, match, rank=1000 + sentence.index))
     return reports
