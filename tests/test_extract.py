@@ -6,17 +6,23 @@ Each case is a live failure of the bundled model (extract v3 / v4 drafts); no mo
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
+import briefgen
 from briefgen.extract import MAX_CLAIM_WORDS, extract_messages, form_problem, ground_claims
 from briefgen.ingest import load_article
 from briefgen.llm.schemas import ExtractedClaim, StatedClaim, extraction_model, resolve_claim
 from briefgen.notices import is_foreign
+from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer, tool_call_completion
 from briefgen.verify import left_out_numbers
 
 from .conftest import ROOT
+from .crafted import settings_for, tool_name
 
 SEED_002 = ROOT / "seeds" / "002_90632c3da004c7e2.txt"
 SEED_000 = ROOT / "seeds" / "000_c48e5d5ea6a7d2cd.txt"
+GERMAN_001 = ROOT / "eval" / "clusters" / "german-election-2025" / "001_berliner-tagesblatt.txt"
 
 
 def test_a_right_claim_with_the_wrong_opening_is_grounded_in_the_sentence_that_states_it() -> None:
@@ -128,19 +134,40 @@ def test_a_sentence_as_a_claim_drops_a_quotation_mark_it_never_closes() -> None:
     assert sentence_claim(' "Bitter," Scholz said. ') == '"Bitter," Scholz said.'
 
 
-def test_the_opening_is_asked_only_for_an_article_in_another_language() -> None:
-    """Extract v5. On the v4 live runs every grounded claim from an English article was grounded on
-    the same sentence without its opening, while for German, Spanish and Portuguese pages the opening
-    was the only link to the sentence (a claim translated by the model shares too few words)."""
+def test_the_model_writes_claims_alone_and_picks_sentences_of_an_article_in_another_language() -> None:
+    """Extract v5 / pick v1. On the v4 live runs every grounded claim from an English article was
+    grounded on the same sentence without its opening; for a German, Spanish or Portuguese page the
+    model's translated claim could not be checked, and in the v5 Myanmar run it translated the opening
+    too, so the Spanish page gave nothing. Such a page is now listed by numbered sentence."""
     english = load_article(SEED_000)
-    german = load_article(ROOT / "eval" / "clusters" / "german-election-2025" / "001_berliner-tagesblatt.txt")
+    german = load_article(GERMAN_001)
     assert (is_foreign(english, "English"), is_foreign(german, "English")) == (False, True)
-    for article, asked in ((english, False), (german, True)):
-        system = extract_messages(article, max_claims=5, language="English")[0]["content"]
-        schema = json.dumps(extraction_model(5, 3, opening=asked).model_json_schema())
-        assert ("- opening:" in system, '"opening"' in schema) == (asked, asked)
-        assert "\n\n" not in system  # no blank line where the rule is left out
-        assert '"title": "Claim"' not in schema  # field titles are not re-sent with every call
+    system = extract_messages(english, max_claims=5, language="English")[0]["content"]
+    schema = json.dumps(extraction_model(5, 3).model_json_schema())
+    assert "opening" not in system and '"opening"' not in schema
+    assert '"title": "Claim"' not in schema  # field titles are not re-sent with every call
+
+
+def test_an_article_in_another_language_is_cited_by_the_sentences_the_model_picks() -> None:
+    """The German page's sentences are numbered for the model; its picks are cited verbatim, a number
+    past the end or a repeat is ignored."""
+    seen: list[dict[str, Any]] = []
+
+    def answer(request: dict[str, Any]) -> CraftedReply:
+        seen.append(request)
+        if tool_name(request) == "Picks":
+            return CraftedReply(body=tool_call_completion({"sentences": [3, 1, 3, 999]}, name="Picks"))
+        return crafted_answer(request)
+
+    with FakeOpenAIServer(fallback=answer) as server:
+        brief = briefgen.summarize([str(GERMAN_001)], settings=settings_for(server))
+    [picks] = [r for r in seen if tool_name(r) == "Picks"]
+    listed = re.findall(r"^\[(\d+)\] (.+)$", picks["messages"][1]["content"], re.MULTILINE)
+    article = load_article(GERMAN_001)
+    assert [text for _, text in listed][:3] == [" ".join(s.text.split()) for s in article.sentences[:3]]
+    cited = [c.quote for p in [*brief.points, *brief.background] for c in p.citations]
+    assert cited == [article.sentences[2].text, article.sentences[0].text]
+    assert all(p.text in (article.sentences[2].text, article.sentences[0].text) for p in brief.points)
 
 
 def test_a_claim_without_an_opening_is_grounded_in_the_sentence_that_states_it() -> None:

@@ -24,18 +24,21 @@ from briefgen.llm import CallResult, ModelClient, TokenMeter, raw_json
 from briefgen.llm.schemas import (
     DraftClaim,
     Extraction,
+    Picks,
+    StatedClaim,
     Resolution,
     clean_claim,
     extraction_model,
     ground_in,
     nearest_sentence,
+    picks_model,
     repair_model,
     resolve_claim,
 )
 from briefgen.merge import VerifiedClaim
 from briefgen.notices import is_foreign
 from briefgen.prompts import load_template
-from briefgen.verify import QuoteMatch, left_out_numbers
+from briefgen.verify import QuoteMatch, is_instruction, left_out_numbers, may_hold_instruction
 
 EXTRACT_MAX_TOKENS = 1536
 REPAIR_MAX_TOKENS = 800
@@ -74,12 +77,9 @@ class ArticleClaims:
 
 
 def extract_messages(article: Article, *, max_claims: int, language: str) -> list[dict[str, str]]:
-    template = load_template("extract")
-    # the pointer only where code cannot find the sentence by its words (schemas.StatedClaim: measured)
-    return template.render(
+    return load_template("extract").render(
         max_claims=max_claims,
         language=language,
-        opening_rule=template.snippet("opening") if is_foreign(article, language) else "",
         article_id=article.id,
         outlet=article.outlet or "unknown outlet",
         published=article.published.isoformat() if article.published else "date unknown",
@@ -90,9 +90,12 @@ def extract_messages(article: Article, *, max_claims: int, language: str) -> lis
 async def draft_claims(
     model: ModelClient, article: Article, *, max_claims: int, language: str, max_retries: int, meter: TokenMeter
 ) -> ArticleClaims:
-    """The article's claims, grounded; no re-ask (the repair call handles what failed)."""
+    """The article's claims, grounded; no re-ask (the repair call handles what failed). An article in
+    another language than the brief's gets its key sentences picked instead (:func:`pick_claims`)."""
+    if is_foreign(article, language):
+        return await pick_claims(model, article, max_claims=max_claims, max_retries=max_retries, meter=meter)
     result: CallResult[Extraction] = await model.structured(
-        extraction_model(max_claims, min(3, len(article.sentences)), opening=is_foreign(article, language)),
+        extraction_model(max_claims, min(3, len(article.sentences))),
         extract_messages(article, max_claims=max_claims, language=language),
         purpose=f"extract:{article.id}",
         # lenient: the answer is parsed, never refused; every claim is checked here, one by one
@@ -106,6 +109,40 @@ async def draft_claims(
     outcome.usage = result.usage
     if result.value is None and not claims:
         outcome.error = result.failure or ModelOutputError("the model gave no usable answer")
+    return outcome
+
+
+PICK_MAX_TOKENS = 120
+"""Room for the picked numbers (~3 tokens each with the JSON around them) and a little slack."""
+
+
+def numbered_sentences(article: Article) -> list[tuple[int, int]]:
+    """The (start, end) of every sentence a pick may name: never one addressed to a model."""
+    screened = may_hold_instruction(article.text)
+    return [(s.start, s.end) for s in article.sentences if not (screened and is_instruction(s.text))]
+
+
+async def pick_claims(
+    model: ModelClient, article: Article, *, max_claims: int, max_retries: int, meter: TokenMeter
+) -> ArticleClaims:
+    """An article in another language: the model picks its key sentences by number and each is a claim,
+    verbatim, in the article's language (prompts/pick.txt says why: a translated claim cannot be
+    checked word by word). The sentences still go through grounding, so a byline is still refused."""
+    spans = numbered_sentences(article)
+    listed = "\n".join(f"[{i}] {' '.join(article.text[a:b].split())}" for i, (a, b) in enumerate(spans, 1))
+    messages = load_template("pick").render(
+        max_claims=max_claims, article_id=article.id, outlet=article.outlet or "unknown outlet",
+        published=article.published.isoformat() if article.published else "date unknown", sentences=listed)
+    result: CallResult[Picks] = await model.structured(
+        picks_model(len(spans), max_claims), messages, purpose=f"extract:{article.id}", context={"lenient": True},
+        max_tokens=PICK_MAX_TOKENS, max_retries=max_retries, meter=meter)
+    picks = list(result.value.sentences) if result.value is not None else []
+    chosen = [spans[k - 1] for k in dict.fromkeys(picks) if 1 <= k <= len(spans)][:max_claims]
+    claims = [StatedClaim(claim=sentence_claim(article.text[a:b])) for a, b in chosen]
+    outcome = ground_claims(article, claims, max_claims)
+    outcome.usage = result.usage
+    if not claims:
+        outcome.error = result.failure or ModelOutputError("the model picked no sentence of the article")
     return outcome
 
 

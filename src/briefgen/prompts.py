@@ -10,14 +10,13 @@ recorded in every brief's provenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from string import Template
 
-_PART = re.compile(r"^=== ([a-z_]+) ===$", re.MULTILINE)
+_PART = re.compile(r"^=== (system|user) ===$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -26,12 +25,6 @@ class PromptTemplate:
     version: str
     system: Template
     user: Template
-    snippets: Mapping[str, str] = field(default_factory=dict)
-    """Other named parts (``=== opening ===``): text a caller puts into the messages only when it applies."""
-
-    def snippet(self, name: str) -> str:
-        """The named part, stripped, with one newline after it (so an unused one leaves no blank line)."""
-        return self.snippets[name].strip() + "\n"
 
     def render(self, **values: object) -> list[dict[str, str]]:
         """Chat messages with ``values`` substituted (missing keys are an error)."""
@@ -60,7 +53,6 @@ def parse_template(source: str, *, fallback_name: str = "prompt") -> PromptTempl
         version=headers.get("version", "0").strip(),
         system=Template(parts["system"]),
         user=Template(parts["user"]),
-        snippets={k: v for k, v in parts.items() if k not in ("system", "user")},
     )
 
 
@@ -72,4 +64,4 @@ def load_template(name: str) -> PromptTemplate:
 
 def prompt_version() -> str:
     """e.g. ``extract@4+repair@1+synthesize@2``: recorded in provenance and cassette names."""
-    return "+".join(f"{t.name}@{t.version}" for t in map(load_template, ("extract", "repair", "synthesize")))
+    return "+".join(f"{t.name}@{t.version}" for t in map(load_template, ("extract", "pick", "repair", "synthesize")))

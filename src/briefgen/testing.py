@@ -121,7 +121,8 @@ def crafted_answer(request: dict[str, Any], *, claims: int | None = 3, headline:
 
     Extraction: the article's first ``claims`` sentences of five words or more,
     each as claim and as quote (``claims=None``: as many as the request's schema
-    allows); a very short article is quoted whole. Synthesis: the first point's
+    allows); a very short article is quoted whole. Picks (an article in another
+    language): the numbers of those sentences. Synthesis: the first point's
     own first ten words as headline (or ``headline``), the point as lede. Use it
     where a test is about briefgen's behaviour around the model, never about
     what a model would say.
@@ -134,6 +135,10 @@ def crafted_answer(request: dict[str, Any], *, claims: int | None = 3, headline:
         # the first point's own words, unaltered: the headline is held to the points' words
         title = headline or " ".join(first.split()[:10]).rstrip(".,;:—-– ")
         return CraftedReply(body=tool_call_completion({"headline": title, "lede": first[:400]}, name="Synthesis"))
+    if name == "Picks":  # an article in another language: its first numbered sentences of five words or more
+        numbered = re.findall(r"^\[(\d+)\] (.+)$", _user_message(request), re.MULTILINE)
+        picks = [int(n) for n, sentence in numbered if len(sentence.split()) >= 5][: claims or 3] or [1]
+        return CraftedReply(body=tool_call_completion({"sentences": picks}, name="Picks"))
     text = crafted_article_text(request)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 5]
     items = [{"claim": _clip(s), "quote": _clip(s)} for s in sentences[: claims or _claims_allowed(request)]]

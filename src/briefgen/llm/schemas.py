@@ -83,14 +83,13 @@ class ExtractedClaim(BaseModel):
 
 class StatedClaim(BaseModel):
     # A claim with no pointer: code finds the sentence that states it (a comment, not a docstring:
-    # pydantic would send a docstring to the model in the tool schema).
-    # For an article in the brief's own language the pointer is redundant. Measured on the six final
+    # pydantic would send a docstring to the model in the tool schema). Measured on the six final
     # live runs of extract v4 (bench/results/live, 118 claims from English articles): all 108 that
     # were grounded were grounded on the same sentence with the opening removed, and 7 of the 10 that
-    # failed were paired with the same sentence for the sentence repair. The opening was ~35 % of
-    # the model's output on the seeds. For an article in another language the pointer stays
-    # (ExtractedClaim): a claim translated by the model shares too few words with its sentence to
-    # be found, and the opening was the only link in 20 of 28 such failures.
+    # failed were paired with the same sentence for the sentence repair. For an article in another
+    # language the opening was the only link (20 of 28 failures), and the model often translated
+    # it (Myanmar, live v5 run: all four claims of the Spanish page lost): those articles get their
+    # sentences picked by number instead (extract.pick_claims).
     model_config = LEAN_SCHEMA
 
     claim: str = Field(max_length=CLAIM_MAX_CHARS, description="One fact of the article, as one short sentence.")
@@ -263,11 +262,10 @@ class Extraction(BaseModel):
 
 
 @lru_cache(maxsize=64)
-def extraction_model(max_claims: int, min_claims: int = 3, *, opening: bool = True) -> type[Extraction]:
+def extraction_model(max_claims: int, min_claims: int = 3) -> type[Extraction]:
     """``Extraction`` with the list bounded by ``max_claims``, so the grammar stops the model there.
 
-    ``opening`` False asks for the claims alone (:class:`StatedClaim`), for an article in the
-    brief's own language.
+    The model writes the claims alone (:class:`StatedClaim`); code finds their sentences.
 
     ``min_claims`` (at most 3, and never more than the article has sentences)
     keeps small models from stopping after one claim on a rich article.
@@ -279,9 +277,32 @@ def extraction_model(max_claims: int, min_claims: int = 3, *, opening: bool = Tr
         __base__=Extraction,
         __doc__=Extraction.__doc__,
         claims=(
-            list[ExtractedClaim] if opening else list[StatedClaim],
+            list[StatedClaim],
             Field(min_length=min_claims, max_length=max_claims, description="Key claims, most important first."),
         ),
+    )
+
+
+class Picks(BaseModel):
+    """The key sentences of one article, by number."""
+
+    model_config = LEAN_SCHEMA
+
+    sentences: list[int] = Field(description="Sentence numbers, most important first.")
+
+
+@lru_cache(maxsize=64)
+def picks_model(count: int, max_picks: int) -> type[Picks]:
+    """``Picks`` bounded to numbers 1..``count`` and at most ``max_picks`` of them, in the JSON schema
+    only (llama.cpp's grammar stops the model there); a model without a grammar that names a number
+    past the end, or too many, is not re-asked for it: code ignores what is out of range."""
+    return create_model(
+        "Picks",
+        __base__=Picks,
+        __doc__=Picks.__doc__,
+        sentences=(list[Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": max(1, count)})]],
+                   Field(min_length=1, json_schema_extra={"maxItems": max(1, max_picks)},
+                         description="Sentence numbers, most important first.")),
     )
 
 
