@@ -68,7 +68,9 @@ def user_messages(server, since: int) -> list[str]:  # type: ignore[no-untyped-d
 
 
 def system_messages(server, since: int) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m["content"] for r in server.requests[since:] for m in r["messages"] if m["role"] == "system"]
+    """The system messages of the requests that write text (a Picks request only names sentence numbers)."""
+    return [m["content"] for r in server.requests[since:] for m in r["messages"]
+            if m["role"] == "system" and r["tools"][0]["function"]["name"] != "Picks"]
 
 
 # --- help, usage, defaults -----------------------------------------------------------
@@ -341,6 +343,8 @@ def test_non_english_article_brief_language_follows_the_option(capsys, server, t
     brief, _ = brief_json(capsys, server, str(russian), extra=("--language", "French"))
     systems = system_messages(server, before)
     assert systems and all("in French" in s for s in systems)
+    # the Russian page is in another language than the brief's: its sentences were picked by number
+    assert any(r["tools"][0]["function"]["name"] == "Picks" for r in server.requests[before:])
     assert any("Городской совет" in c.quote for c in brief.citations())
 
 
