@@ -24,8 +24,10 @@ from briefgen.errors import (
     ModelRefusedError,
     NoUsableOutputError,
 )
+from briefgen.pipeline import SYNTH_POINTS
 from briefgen.testing import CraftedReply, FakeOpenAIServer, crafted_answer, tool_call_completion
 
+from .conftest import ROOT
 from .crafted import (
     ARTICLE,
     ID_001,
@@ -360,3 +362,17 @@ def test_points_in_another_language_come_after_the_briefs_own() -> None:
     both = Point(text="Merz won.", citations=[], articles=["000", "003"], outlets=2)
     assert readable_first([german, both, english], {"000"}) == [both, english, german]
     assert readable_first([german, english], set()) == [german, english]
+
+
+def test_crafted_headline_call_sees_the_top_points_in_the_briefs_language_only() -> None:
+    """Live seeds run (extract v5): all ten points went to the headline call, 900 prompt tokens an
+    attempt; a German point in an English brief only invited a translation the check refuses."""
+    german = ROOT / "eval" / "clusters" / "german-election-2025" / "001_berliner-tagesblatt.txt"
+    seeds = sorted(str(p) for p in (ROOT / "seeds").glob("*.txt"))
+    with FakeOpenAIServer(fallback=crafted_answer) as fake:
+        brief = briefgen.summarize([*seeds, str(german)], settings=settings_for(fake))
+    [synthesis] = [r for r in fake.requests if tool_name(r) == "Synthesis"]
+    listed = re.findall(r"^\d+\. (.+)$", synthesis["messages"][1]["content"], re.MULTILINE)
+    assert len(brief.points) > SYNTH_POINTS and len(listed) == SYNTH_POINTS
+    english = [p.text for p in brief.points if not any(c.article_id.startswith("001_berliner") for c in p.citations)]
+    assert [t.rstrip(".") for t in listed] == [t.rstrip(".") for t in english[:SYNTH_POINTS]]  # a stop is added after

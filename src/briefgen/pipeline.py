@@ -74,6 +74,10 @@ ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""
 
 SYNTH_MAX_TOKENS = 400
+SYNTH_POINTS = 6
+"""Points the headline call sees: the top ones in the brief's language. A headline and lede say what
+matters most; every point of the seeds brief (10) made the call's prompt 900 tokens an attempt (live
+run, extract v5), and a point in another language only invites a translation the check refuses."""
 
 
 
@@ -304,7 +308,9 @@ class Briefer:
             # Some article answered, but every claim failed verification: still a brief, and
             # ``rejected`` says why each claim was left out.
             return "No verifiable claims", "No claim in the articles could be verified against their text.", None, [], None
-        points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(points, 1))
+        own = [p for p in points if not in_other_language(p, foreign)] or points
+        shown = own[:SYNTH_POINTS]
+        points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(shown, 1))
         messages = load_template("synthesize").render(language=self.settings.language, points=points_text)
         async with slots, self._in_flight:
             result = await self.model.structured(
@@ -312,7 +318,7 @@ class Briefer:
                 messages,
                 purpose="synthesize",
                 # The headline and lede may use only what the points say: their text and their quotes.
-                context={"support_text": _support_text(points), "language": self.settings.language},
+                context={"support_text": _support_text(shown), "language": self.settings.language},
                 max_tokens=SYNTH_MAX_TOKENS,
                 max_retries=self.settings.max_retries,
                 meter=meter,
@@ -321,7 +327,6 @@ class Briefer:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
         # The shortest of the top three points (live seeds run: the top point's 45 words made a poor
         # headline), not one from an article in another language (German cluster: a German headline).
-        own = [p for p in points if not in_other_language(p, foreign)] or points
         top = fallback_headline_point(own)
         fallback_headline = headline_of(top.text)
         fallback_lede = fallback_lede_of(top, own)
