@@ -12,6 +12,7 @@ import pytest
 from briefgen.ingest import from_text, load_article
 from briefgen.merge import VerifiedClaim, build_points, group_claims
 from briefgen.llm.schemas import ExtractedClaim, Synthesis, claim_problem, resolve_claim, summary_problems
+from briefgen.verify.names import multiword_names
 from briefgen.verify import defined_aliases, locate_quote, sentence_span, support_problems
 
 from ..conftest import SEEDS
@@ -373,3 +374,22 @@ def test_a_claim_in_the_articles_own_language_keeps_its_negation_and_hedges() ->
     assert claim_problems("El gobierno aprobó la ley.", "El gobierno podría aprobar la ley.", language="es")
     same = "Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen gewonnen."
     assert claim_problems(same, same, language="de") == []
+
+
+def test_a_title_case_headline_and_a_two_sentence_lede_are_not_read_as_names() -> None:
+    """Live runs, all refused for names no point has: Iberian "Major Power Outages Hit Spain and
+    Portugal" ("Major" read as a doer, "Major Power" as a name); seeds "North Korea Sends Thousands..."
+    ("North Korea Sends": the points say "send"); Valencia and Iberian ledes naming "Andalusia. More"
+    and "Monday. The Spanish" (a name across a full stop)."""
+    iberian = ("Major power outages hit Spain and Portugal on Monday, Red Eléctrica said.\n"
+               "Power outages hit Spain and Portugal, affecting millions of people.")
+    assert summary_problems("Major Power Outages Hit Spain and Portugal", iberian) == []
+    seeds = "North Korea will send thousands of military construction workers to Russia's Kursk region."
+    problems = summary_problems("North Korea Sends Thousands of Workers to Russia's Kursk Region", seeds)
+    assert problems and not any("names" in p for p in problems)  # refused for "sends" vs "will send" only
+    assert any("will happen" in p for p in problems)
+    assert multiword_names("At least 155 deaths recorded in eastern region of Valencia, two in Castilla-La Mancha "
+                           "and one in Andalusia. More than 100 people have lost their lives.") == ["Castilla-La Mancha"]
+    assert multiword_names("A massive blackout affected millions of people in Spain, Portugal, and parts of southern "
+                           "France on Monday. The Spanish government considers it 'very strange'.") == []
+    assert multiword_names("The U.S. State Department said so.") == ["U.S. State Department"]

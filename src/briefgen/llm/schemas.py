@@ -24,6 +24,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from briefgen.brief import Article
 from briefgen.verify import (
     QuoteMatch,
+    sentence_case,
     check_numbers,
     claim_problems,
     complete_attribution,
@@ -346,28 +347,6 @@ def summary_problems(text: str, support: str, *, language: str = "en", aliases_f
         problems.append(f"it states {missing}, which no point states; use the points' numbers")
     problems.extend(p.message for p in number_role_problems(text, support, language=language))
     return problems
-
-
-def sentence_case(text: str, support: str) -> str:
-    """A Title Case headline read as the sentence it is: a capitalised word that the support
-    writes only in lower case is lowered, so it is not taken for a name.
-
-    Live seeds run: "North Korea Plans to Send Thousands of Workers to Russia's Kursk Region" was
-    refused for naming "North Korea Plans" and "Send Thousands of Workers", which no point names.
-    Names the support capitalises (North Korea, Kursk) stay as they are.
-    """
-    words = text.split(" ")
-    capitals = sum(1 for w in words if w[:1].isupper())
-    if capitals < 0.6 * len(words):
-        return text
-    out = [words[0]]
-    for word in words[1:]:
-        bare = word.strip(".,;:!?\"'“”‘’()")
-        if bare[:1].isupper() and not bare.isupper() and re.search(rf"\b{re.escape(bare.lower())}\b", support) \
-                and not re.search(rf"\b{re.escape(bare)}\b", support):
-            word = word.replace(bare, bare.lower(), 1)
-        out.append(word)
-    return " ".join(out)
 
 
 class Repair(BaseModel):

@@ -24,6 +24,7 @@ from briefgen.verify.quotes import (
     sentence_span,
 )
 from briefgen.verify.instructions import may_hold_instruction
+from briefgen.verify.names import sentence_case
 from briefgen.verify.support import (
     ALIASES,
     Problem,
@@ -43,6 +44,7 @@ from briefgen.verify.support import (
 from briefgen.verify.text import fold_char, normalize, normalize_with_map
 
 __all__ = [
+    "sentence_case",
     "ALIASES",
     "NumberCheck",
     "Problem",

@@ -13,6 +13,7 @@ from functools import lru_cache
 from briefgen.verify.aliases import _alias_pairs, _canonical, _matches
 from briefgen.verify.words import STOPWORDS, _is_content, stem, tokens
 
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3}\.)\s+")
 _MULTI_NAME = re.compile(r"(?:[A-Z][\w’'.-]*|U\.S\.)(?:\s+(?:of|the|for|and|de|del|la|von)?\s*[A-Z][\w’'.-]*)+")
 
 
@@ -31,8 +32,11 @@ def _multiword_names(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for match in _MULTI_NAME.finditer(re.sub(r"\bUS\b", "U.S.", text)):
         # "Russia and North Korea" is two names, not one: live seeds lede refused for naming
-        # "Russia and North Korea" beside points naming each
-        for part in re.split(r"\s+and\s+", match.group(0)):
+        # "Russia and North Korea" beside points naming each. A word of three or more small
+        # letters before a full stop ends a sentence ("U.S.", "Mrs." do not): live ledes were
+        # refused for naming "Andalusia. More" and "Monday. The Spanish".
+        parts = [p for chunk in _SENTENCE_END.split(match.group(0)) for p in re.split(r"\s+and\s+", chunk)]
+        for part in parts:
             words = [re.sub(r"['’]s$", "", w) for w in part.split()]
             while words and words[0].lower() in STOPWORDS:
                 words.pop(0)
@@ -68,3 +72,35 @@ def _named_parties(text: str) -> tuple[str, ...]:
     # cached: conflicts compare every pair of claims by the names each one gives
     words = re.findall(r"(?:[A-Z]\.){2,}|[A-Z][\w'’-]*", re.sub(r"\bUS\b", "U.S.", text))
     return tuple(dict.fromkeys(w for w in words if _is_content(re.sub(r"['’]s$", "", w).lower())))
+
+
+def sentence_case(text: str, support: str) -> str:
+    """A Title Case headline read as the sentence it is: a capitalised word that the support never
+    capitalises inside a sentence is lowered, so it is not taken for a name.
+
+    Live seeds run: "North Korea Plans to Send Thousands of Workers to Russia's Kursk Region" was
+    refused for naming "North Korea Plans" and "Send Thousands of Workers", which no point names;
+    later runs for "North Korea Sends" (the points have "send", never "sends") and "Major Power"
+    (Iberian cluster: "Major" only opens a sentence there). Names the support capitalises inside a
+    sentence (North Korea, Kursk) stay as they are.
+    """
+    words = text.split(" ")
+    capitals = sum(1 for w in words if w[:1].isupper())
+    if capitals < 0.6 * len(words):
+        return text
+    out = []
+    for i, word in enumerate(words):
+        bare = word.strip(".,;:!?\"'“”‘’()")
+        # the first word is capitalised anyway: lowered only when the support has it in small letters
+        # (Iberian cluster: "Major Power Outages Hit Spain" was read as "Major" doing something)
+        lower_ok = i > 0 or re.search(rf"\b{re.escape(bare.lower())}\b", support) is not None
+        if bare[:1].isupper() and not bare.isupper() and lower_ok and not _capitalised_inside(bare, support):
+            word = word.replace(bare, bare.lower(), 1)
+        out.append(word)
+    return " ".join(out)
+
+
+def _capitalised_inside(word: str, support: str) -> bool:
+    """Whether ``support`` writes ``word`` capitalised other than as the first word of a sentence or line."""
+    return any(not re.search(r"(?:^|[.!?:]['\"”’)]*\s+|\n\s*|[\"“‘(]\s*)$", support[: m.start()])
+               for m in re.finditer(rf"\b{re.escape(word)}\b", support))
