@@ -23,8 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "bench" / "results" / "live"
-RUNS = ("seeds@7", "myanmar-quake-2025@4", "german-election-2025@3", "fed-rate-cut-dec-2024@3",
-        "iberian-blackout-2025@2", "valencia-floods-2024@2")
+RUNS = ("seeds@10", "myanmar-quake-2025@8", "german-election-2025@7", "fed-rate-cut-dec-2024@7",
+        "iberian-blackout-2025@6", "valencia-floods-2024@6")
 REPLAY_MODEL = "qwen2.5-coder-1.5b"
 
 

@@ -31,8 +31,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ]),
     ("settings", ["briefgen.config", "briefgen.configfile"]),
     ("the model: what it fills, the client, reading its answers, merging", [
-        "briefgen.llm", "briefgen.merge", "briefgen.shares", "briefgen.measures", "briefgen.conflicts", "briefgen.extract", "briefgen.notices",
-        "briefgen.fallback",
+        "briefgen.llm", "briefgen.merge", "briefgen.repeats", "briefgen.shares", "briefgen.measures", "briefgen.conflicts",
+        "briefgen.extract", "briefgen.notices", "briefgen.fallback",
     ]),
     ("the pipeline", ["briefgen.pipeline"]),
     ("the library surface, and the batch path it offers", ["briefgen.api", "briefgen.batchapi", "briefgen"]),

@@ -241,7 +241,100 @@ def test_a_fact_an_article_states_twice_is_one_point() -> None:
     claims = [claim(article, totals, totals), claim(article, bodies, bodies, rank=2)]
     [point] = build_points(group_claims(claims), {"003": "A"}, limit=5)
     assert point.text == totals and len(point.citations) == 2
-    # from another article, the second sentence's other names keep it apart
+    # from another article, the second sentence's other names keep it from being cited for the totals; the
+    # totals add no figure and no name to it, so they are left out as its repeat (briefgen.repeats)
+    from briefgen.merge import select_points
+
     other = from_text(bodies, article_id="005")
     claims = [claim(article, totals, totals), claim(other, bodies, bodies, rank=2)]
-    assert len(build_points(group_claims(claims), {"003": "A", "005": "B"}, limit=5)) == 2
+    [point], [repeat] = select_points(group_claims(claims), {"003": "A", "005": "B"}, limit=5)
+    assert [c.article_id for c in point.citations] == ["005"] and point.text == bodies
+    assert (repeat.claim, repeat.stage) == (totals, "merge")
+
+
+# --- repeats: one fact in other words (briefgen.repeats), six live runs read by hand ----------------
+
+def _cluster(name: str, prefix: str) -> Article:
+    from .conftest import ROOT
+
+    [path] = (ROOT / "eval" / "clusters" / name).glob(f"{prefix}_*.txt")
+    return load_article(path)
+
+
+def _seeds_kursk() -> tuple[VerifiedClaim, VerifiedClaim]:
+    s = _seeds()
+    deminers = claim(s["002"], "North Korea will send thousands of military construction workers and deminers to support "
+                     "reconstruction work in Russia's Kursk region, a top Russian official said.",
+                     "North Korea will send thousands of military construction workers and deminers")
+    rebuilding = claim(s["001"], "North Korea will send thousands of its military workers to Russia’s Kursk region to help "
+                       "with rebuilding efforts in the war-hit area, which had been seized by Ukraine for months.",
+                       "North Korea will send thousands of its military workers to Russia’s Kursk region", rank=1)
+    return deminers, rebuilding
+
+
+def test_one_fact_in_other_words_is_one_point_and_the_repeat_is_rejected_naming_it() -> None:
+    # seeds@10: two points said North Korea sends thousands of workers to Kursk; neither sentence states the
+    # other's text ("deminers"; "Ukraine"), so the one that adds nothing (no figure, no name) is left out.
+    from briefgen.merge import select_points
+
+    deminers, rebuilding = _seeds_kursk()
+    points, rejected = select_points(group_claims([deminers, rebuilding]), {}, limit=5)
+    assert [p.text for p in points] == [rebuilding.text]
+    assert [c.article_id for c in points[0].citations] == [rebuilding.article.id]  # never cited for the other's text
+    [repeat] = rejected
+    assert (repeat.stage, repeat.claim, repeat.article_id) == ("merge", deminers.text, deminers.article.id)
+    assert repeat.reason.startswith('repeats point "North Korea will send thousands of its military workers')
+
+
+def test_a_repeat_that_names_a_party_the_point_lacks_is_kept() -> None:
+    # The other way round the seeds pair is no repeat: "Ukraine" is in one sentence only.
+    from briefgen.repeats import repeats
+
+    deminers, rebuilding = _seeds_kursk()
+    assert repeats(deminers, rebuilding) and not repeats(rebuilding, deminers)
+
+
+def test_the_same_counts_and_words_in_other_words_are_one_fact() -> None:
+    # fed@7: "penciling in just two rate cuts in 2025, down from the four" and "projecting only two additional
+    # rate cuts instead of the previously anticipated four" share no figure and few words, but every count.
+    from briefgen.repeats import repeats
+
+    pencil = claim(_cluster("fed-rate-cut-dec-2024", "004"), "The Fed is now penciling in just two rate cuts in 2025, "
+                   "down from the four it had forecasted in September.", "the Fed is now penciling in just two rate cuts")
+    hint = claim(_cluster("fed-rate-cut-dec-2024", "003"), "Despite this, the central bank hinted at a more cautious "
+                 "approach for 2025, projecting only two additional rate cuts instead of the previously anticipated four.",
+                 "projecting only two additional rate cuts instead of the previously anticipated four")
+    assert repeats(hint, pencil)
+
+
+def test_a_shared_figure_and_a_few_words_make_a_repeat_but_not_another_figure() -> None:
+    # myanmar@8: the 7.7 quake "reverberated across Southeast Asia" repeats "struck Southeast Asia ... killing
+    # more than 150"; the reverse would drop the 150, and "unknown" beside "694" is another fact.
+    from briefgen.repeats import repeats
+
+    mirror, times, savera = (_cluster("myanmar-quake-2025", p) for p in ("001", "002", "003"))
+    struck = claim(times, "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 "
+                   "people across Myanmar and Thailand, officials said.", "earthquake struck Southeast Asia on Friday")
+    reverberated = claim(mirror, "A 7.7-magnitude earthquake centered in Myanmar reverberated across Southeast Asia on "
+                         "Friday, with the scale of destruction slowly coming into view in the isolated and war-ravaged "
+                         "nation, NBC News reports.", "earthquake centered in Myanmar reverberated across Southeast Asia")
+    unknown = claim(mirror, "The death toll in Myanmar is unknown.", "The death toll in Myanmar is unknown")
+    surged = claim(savera, "The death toll from the recent magnitude 7.7 earthquake in Myanmar has surged to 694, with "
+                   "1,670 individuals reported injured.", "in Myanmar has surged to 694")
+    assert repeats(reverberated, struck) and not repeats(struck, reverberated)
+    assert not repeats(unknown, surged)
+
+
+def test_words_a_point_shares_with_a_fact_it_mentions_in_passing_are_no_repeat() -> None:
+    # seeds@10: the sappers' demining in Kursk shares "sappers", "operations", "troops" with the United States'
+    # "deeply concerning" point, which names Kursk and Ukraine too: 3 of 10 words, another fact.
+    from briefgen.repeats import repeats
+
+    s = _seeds()
+    concern = claim(s["000"], "The United States on Tuesday described Russia's continued use of North Korean workers and "
+                    "troops for operations against Ukraine as \"deeply concerning,\" after Russian media reported Pyongyang "
+                    "will send an additional 6,000 military workers and sappers to Russia's front-line Kursk region.",
+                    "The United States on Tuesday described Russia's continued use of North Korean workers")
+    demining = claim(s["003"], "He stated the sappers would focus on demining operations in Kursk, where Ukrainian troops "
+                     "had held territory for months last year.", "He stated the sappers would focus on demining operations")
+    assert not repeats(demining, concern)

@@ -141,13 +141,18 @@ class StaleArticle(BaseModel):
 
 
 class RejectedClaim(BaseModel):
-    """A claim the model made that failed verification and was left out of the brief."""
+    """A claim the model made that was left out of the brief: it failed verification, or (stage
+    ``merge``) it repeats a point in other words."""
 
     article_id: str | None
     claim: str
     quote: str | None
     reason: str
-    stage: Literal["extract", "synthesize"] = "extract"
+    stage: Literal["extract", "synthesize", "merge"] = Field(
+        default="extract",
+        description="extract: failed verification; synthesize: the headline or lede failed it; merge: a "
+        "verified claim left out because it repeats a point in other words (the reason names the point).",
+    )
 
 
 FailureKind = Literal["cut_off", "unusable", "refused", "unavailable", "budget", "deadline"]

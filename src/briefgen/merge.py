@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from briefgen.brief import Article, Citation, Point, StaleArticle
+from briefgen.brief import Article, Citation, Point, RejectedClaim, StaleArticle
+from briefgen.repeats import fact_words, figures, rejected_repeats, repeats
 from briefgen.verify import (
     QuoteMatch,
     attribution_phrase,
     check_numbers,
-    content_words,
     extract_numbers,
     format_number,
     make_citation,
@@ -30,7 +30,6 @@ from briefgen.verify import (
     sentence_span,
     unsupported_words,
 )
-from briefgen.verify.support import SYNONYMS
 
 
 @dataclass(frozen=True)
@@ -142,28 +141,9 @@ def related_numbers(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     return bool(a.salient & b.salient) or len(figures(a) & figures(b)) >= 2 or summed_numbers(a, b)
 
 
-# Words reports use for one outcome, for grouping only (the verifier keeps its own stricter
-# table: a claim still uses its own sentence's words). Live runs: "The Fed lowered its benchmark
-# interest rate by 25 basis points." and "The Fed cut interest rates." were two points; so were
-# "CDU won the election" and "CDU/CSU coalition wins Germany's election" (wins/won/victory).
-MERGE_SYNONYMS: tuple[frozenset[str], ...] = (
-    *SYNONYMS,
-    frozenset({"win", "won", "victori", "winner"}),
-    frozenset({"cut", "lower", "reduc", "slash", "trim"}),
-    frozenset({"rais", "hike", "increas"}),
-    frozenset({"elect", "poll", "vote"}),
-)
-_FACT_FORM = {word: min(group) for group in MERGE_SYNONYMS for word in group}
-
 CONTAINMENT = 0.8
 """Share of the shorter claim's fact words the longer one must hold for the two to be one fact
 ("The Fed cut interest rates." inside "The Fed lowered its benchmark interest rate by 25 basis points.")."""
-
-
-@lru_cache(maxsize=4096)
-def fact_words(text: str) -> frozenset[str]:
-    """Content-word stems of ``text`` with the words of one outcome folded to one form."""
-    return frozenset(_FACT_FORM.get(word, word) for word in content_words(text))
 
 
 def similarity(a: VerifiedClaim, b: VerifiedClaim) -> float:
@@ -185,13 +165,6 @@ def contained(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     wa, wb = fact_words(a.text), fact_words(b.text)
     small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     return len(small) >= 2 and len(small & large) >= CONTAINMENT * len(small)
-
-
-def figures(claim: VerifiedClaim) -> frozenset[float]:
-    """Numbers that can disagree between reports: not years, not small whole counts ("two weeks"),
-    but decimals (magnitude 6.4 vs 6.7, 28.5 % vs 28.6 %) and anything from 10 up."""
-    return frozenset(n for n in claim.numbers
-                     if (n >= 10 or n != int(n)) and not (1900 <= n <= 2100 and n == int(n)))
 
 
 def other_figures(a: VerifiedClaim, b: VerifiedClaim) -> bool:
@@ -391,8 +364,33 @@ def echoes(group: Group, groups: Sequence[Group]) -> int:
 
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
+    """The points of :func:`select_points`, without the repeats it left out."""
+    return select_points(groups, outlet_of, limit=limit)[0]
+
+
+def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> tuple[list[Point], list[RejectedClaim]]:
     """Points ordered by support (distinct outlets), then by how many other articles echo them,
-    then by how early the model listed them."""
+    then by how early the model listed them; and the repeats left out.
+
+    A point that states an earlier one's fact in other words, adding nothing, is left out
+    (:func:`briefgen.repeats.repeats`); when the earlier one adds nothing to it, the later (fuller)
+    one takes its place. Either way the claims left out are returned as rejected, naming the point.
+    """
     groups = merge_groups([part for group in groups for part in split_incompatible(group)])
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), -echoes(g, groups), g.rank))
-    return [to_point(g, outlet_of) for g in ordered[:limit]]
+    kept: list[Group] = []
+    left_out: list[tuple[Group, Group]] = []  # (repeat, the group whose point it repeats)
+    for group in ordered:
+        if len(kept) == limit:
+            break
+        best = representative(group)
+        if (earlier := next((k for k in kept if repeats(best, representative(k))), None)) is not None:
+            left_out.append((group, earlier))
+        elif (i := next((i for i, k in enumerate(kept) if repeats(representative(k), best)), None)) is not None:
+            left_out = [(r, group if k is kept[i] else k) for r, k in left_out] + [(kept[i], group)]
+            kept[i] = group
+        else:
+            kept.append(group)
+    points = {id(g): to_point(g, outlet_of) for g in kept}
+    rejected = [r for repeat, point in left_out for r in rejected_repeats(repeat.claims, points[id(point)].text)]
+    return [points[id(g)] for g in kept], rejected

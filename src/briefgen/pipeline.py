@@ -60,7 +60,7 @@ from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
 from briefgen.measures import sentence_reports
-from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
+from briefgen.merge import VerifiedClaim, find_stale, group_claims, select_points
 from briefgen.notices import (
     KIND_LABEL,
     foreign_articles,
@@ -218,8 +218,10 @@ class Briefer:
         fresh_groups = group_claims(fresh)
         # Points only in another language than the brief's come after the others, keeping their place in
         # the top max_points (German cluster, live run: the English brief opened with four German sentences).
-        points = readable_first(build_points(fresh_groups, outlet_of, limit=settings.max_points), foreign)
-        background = readable_first(build_points(group_claims(old), outlet_of, limit=settings.max_points), foreign)
+        points, repeated = select_points(fresh_groups, outlet_of, limit=settings.max_points)
+        background, old_repeated = select_points(group_claims(old), outlet_of, limit=settings.max_points)
+        points, background = readable_first(points, foreign), readable_first(background, foreign)
+        rejected.extend(repeated + old_repeated)  # repeats of a point, in other words: said why, not lost
         conflicts = (
             attribution_conflicts(fresh_groups, outlet_of)
             + number_conflicts(fresh, outlet_of, sentence_reports([a for a in articles if a.id not in stale_ids]))
