@@ -376,3 +376,14 @@ def test_crafted_headline_call_sees_the_top_points_in_the_briefs_language_only()
     assert len(brief.points) > SYNTH_POINTS and len(listed) == SYNTH_POINTS
     english = [p.text for p in brief.points if not any(c.article_id.startswith("001_berliner") for c in p.citations)]
     assert [t.rstrip(".") for t in listed] == [t.rstrip(".") for t in english[:SYNTH_POINTS]]  # a stop is added after
+
+
+def test_a_point_ending_in_a_quoted_full_stop_gets_no_second_one() -> None:
+    """Myanmar, live run: a point shipped as '... the disaster is likely widespread.”.'."""
+    from briefgen.fallback import as_sentence
+
+    sentence = ("The USGS updated its alert Friday, warning that “high casualties and extensive damage are "
+                "probable and the disaster is likely widespread.”")
+    assert as_sentence(sentence) == sentence
+    assert as_sentence("Mandalay is Myanmar’s second-largest city by population") == \
+        "Mandalay is Myanmar’s second-largest city by population."

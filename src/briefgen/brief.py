@@ -242,6 +242,17 @@ class Brief(BaseModel):
     provenance: Provenance
 
     @property
+    def unverified(self) -> list[RejectedClaim]:
+        """The rejected claims that failed verification: all but the repeats (stage ``merge``), which
+        were verified and left out because a point states their fact already."""
+        return [r for r in self.rejected if r.stage != "merge"]
+
+    @property
+    def repeats(self) -> list[RejectedClaim]:
+        """Verified claims left out because they repeat a point in other words (stage ``merge``)."""
+        return [r for r in self.rejected if r.stage == "merge"]
+
+    @property
     def complete(self) -> bool:
         """True when every article's extraction produced a usable answer."""
         return not any(f.stage == "extract" for f in self.failures)

@@ -14,9 +14,10 @@ from briefgen.brief import Point
 
 
 def as_sentence(text: str) -> str:
-    """A point's text ending in a full stop, so points joined into a lede read as sentences."""
+    """A point's text ending in a full stop, so points joined into a lede read as sentences. A stop
+    inside a closing quotation mark ends it too (Myanmar, live run: 'the disaster is likely widespread.”.' was shipped)."""
     text = text.strip()
-    return text if text[-1:] in ".!?…" else text + "."
+    return text if text.rstrip("\"'”’»)")[-1:] in ".!?…" else text + "."
 
 
 HEADLINE_WORDS = 30

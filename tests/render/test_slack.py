@@ -170,3 +170,21 @@ def test_quote_url_fragment_encodes_reserved_characters_and_keeps_existing_fragm
 def test_too_small_max_blocks_is_refused() -> None:
     with pytest.raises(ValueError):
         render_blocks(make_brief(), max_blocks=2)
+
+
+def test_a_repeat_is_not_counted_as_a_failed_verification_in_any_format() -> None:
+    """Live seeds run: "North Korea will send thousands of military construction workers and deminers
+    to ... Kursk region" beside "... thousands of its military workers to Russia's Kursk region ...";
+    the second is left out as a repeat (stage merge). It was verified: the notes and --strict must
+    not call it a verification failure."""
+    brief = make_brief(3)
+    brief.rejected.append(RejectedClaim(
+        article_id=brief.sources[1].id, stage="merge",
+        claim="North Korea will send thousands of its military workers to Russia's Kursk region.",
+        quote="North Korea will send thousands of its military workers to Russia's Kursk region.",
+        reason='repeats point "North Korea will send thousands of military construction workers" in other words'))
+    assert (len(brief.unverified), len(brief.repeats)) == (1, 1)
+    markdown = render(brief, "md")
+    assert "_1 claim(s) failed verification" in markdown and "1 verified claim(s) repeated a point" in markdown
+    assert "1 verified claim(s) repeated a point" in render(brief, "html")
+    assert "1 verified claim(s) repeated a point" in all_text(render_blocks(brief))

@@ -333,7 +333,7 @@ def _exit(args: argparse.Namespace, ctx: Context, writer: Writer, done: dict[str
         return EXIT_INTERRUPTED
     if writer.failed or writer.partial:
         return EXIT_FAILED
-    rejected = writer.rejected_briefs + sum(bool(d.brief.rejected) for d in done.values())
+    rejected = writer.rejected_briefs + sum(bool(d.brief.unverified) for d in done.values())
     if args.strict and rejected:
         ctx.note(f"briefgen: --strict: {rejected} brief(s) had claims rejected by verification (exit 3)")
         return EXIT_REJECTED

@@ -313,7 +313,7 @@ class Writer:
                 self.ok += 1
             else:
                 self.partial += 1
-            self.rejected_briefs += bool(result.rejected)
+            self.rejected_briefs += bool(result.unverified)
             self._count_usage(result)
             extra = f", {len(result.warnings)} warning(s)" if result.warnings else ""
             if failures:

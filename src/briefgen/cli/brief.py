@@ -138,8 +138,8 @@ def main(argv: list[str]) -> int:
     if failed:  # the brief is printed, but a reader must know what it leaves out
         ctx.warn(f"partial brief: the model gave nothing usable for {len(failed)} of {len(brief.sources)} "
                  f"article(s) ({', '.join(failed)}); see the warnings above")
-    if args.strict and (brief.rejected or brief.failures):
-        what = [f"{len(brief.rejected)} claim(s) failed citation verification"] if brief.rejected else []
+    if args.strict and (brief.unverified or brief.failures):
+        what = [f"{len(brief.unverified)} claim(s) failed citation verification"] if brief.unverified else []
         what += [f"{len(brief.failures)} model call(s) gave nothing usable"] if brief.failures else []
         ctx.note(f"briefgen: --strict: {' and '.join(what)} (exit 3)")
         return EXIT_REJECTED
@@ -310,7 +310,7 @@ def _stdout_to_devnull() -> None:
 def summary_line(brief: Brief) -> str:
     usage = brief.usage
     cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd else ""
-    rejected = f", {len(brief.rejected)} claim(s) rejected" if brief.rejected else ""
+    rejected = f", {len(brief.unverified)} claim(s) rejected" if brief.unverified else ""
     return (f"{len(brief.points)} point(s) from {len(brief.sources)} article(s){rejected} · "
             f"{brief.provenance.model} · {usage.total_tokens:,} tokens{cost} · {usage.wall_time_s:.1f}s")
 
@@ -328,4 +328,5 @@ def print_usage_table(ctx: Context, brief: Brief) -> None:
     ctx.err.print(table)
     ctx.err.print(summary_line(brief))
     for rejected in brief.rejected:
-        ctx.err.print(f"  rejected ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(' '.join(rejected.reason.split()))}")
+        label = "repeat" if rejected.stage == "merge" else "rejected"
+        ctx.err.print(f"  {label} ({escape(str(rejected.article_id))}): {escape(rejected.claim)} — {escape(' '.join(rejected.reason.split()))}")

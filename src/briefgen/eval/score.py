@@ -201,7 +201,7 @@ def score_brief(brief: Brief, sheet: FactSheet, articles: dict[str, Article], *,
     score.completion_tokens = usage.completion_tokens
     score.wall_time_s = usage.wall_time_s
     score.reasks = usage.reasks
-    score.rejected = len(brief.rejected)
+    score.rejected = len(brief.unverified)  # repeats (stage merge) were verified
     score.model_calls = sum(c.attempts for c in usage.calls)
     return score
 

@@ -150,9 +150,12 @@ def render_html(brief: Brief) -> str:
     body.append("<h2>Sources</h2><ul>")
     body += [_source(s) for s in brief.sources]
     body.append("</ul>")
-    if brief.rejected:
-        body.append(f"<p class=\"notes\">{len(brief.rejected)} claim(s) failed citation verification and were "
+    if brief.unverified:
+        body.append(f"<p class=\"notes\">{len(brief.unverified)} claim(s) failed citation verification and were "
                     "left out (see the JSON output's <code>rejected</code>).</p>")
+    if brief.repeats:
+        body.append(f"<p class=\"notes\">{len(brief.repeats)} verified claim(s) repeated a point in other words and "
+                    "were left out (see the JSON output's <code>rejected</code>, stage <code>merge</code>).</p>")
     if notes.order:
         body.append('<h2>Quotes</h2><ol class="notes">')
         for n, citation in enumerate(notes.order, 1):

@@ -54,8 +54,11 @@ def render_markdown(brief: Brief) -> str:
         url = f" — <{source.url}>" if source.url else ""
         flag = " **(stale)**" if source.stale else ""
         lines.append(f"- `{source.id}` {source.outlet or 'unknown outlet'}, {date}{title}{url}{flag}")
-    if brief.rejected:
-        lines += ["", f"_{len(brief.rejected)} claim(s) failed verification and were left out (see JSON `rejected`)._"]
+    if brief.unverified:
+        lines += ["", f"_{len(brief.unverified)} claim(s) failed verification and were left out (see JSON `rejected`)._"]
+    if brief.repeats:
+        lines += ["", f"_{len(brief.repeats)} verified claim(s) repeated a point in other words and were left out "
+                      "(see JSON `rejected`, stage `merge`)._"]
     lines += [""]
     for number, citation in enumerate(notes.order, 1):
         where = f"{citation.article_id}, chars {citation.start}–{citation.end}"

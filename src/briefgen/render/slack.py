@@ -276,8 +276,10 @@ def layout(
         shown = "; ".join(escape(clip(w, 200)) for w in brief.warnings[:3])
         more = f" (+{len(brief.warnings) - 3} more)" if len(brief.warnings) > 3 else ""
         notes.append(f":warning: {shown}{more}")
-    if brief.rejected:
-        notes.append(f"_{len(brief.rejected)} claim(s) failed verification against their articles and were left out._")
+    if brief.unverified:
+        notes.append(f"_{len(brief.unverified)} claim(s) failed verification against their articles and were left out._")
+    if brief.repeats:
+        notes.append(f"_{len(brief.repeats)} verified claim(s) repeated a point in other words and were left out._")
     if notes:
         tail.append(_context("\n".join(notes)))
     tail.append(_footer(brief))
