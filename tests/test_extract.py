@@ -193,3 +193,20 @@ def test_a_claim_without_an_opening_is_grounded_in_the_sentence_that_states_it()
     assert failed.sentence is not None and article.text[slice(*failed.sentence)].startswith("The United States on Tuesday")
     unstated = resolve_claim(StatedClaim(claim="Kim will ride a unicorn to Moscow."), article)
     assert unstated.match is None and unstated.problem.startswith("no sentence of the article states it")
+
+
+def test_a_picked_sentence_longer_than_a_written_claim_may_be_is_still_cited() -> None:
+    """Iberian cluster, live run: the model picked sentence 5 of the Portuguese page, 337 characters
+    (“A REN tem todos os seus recursos empenhados ...”); building the claim raised a traceback
+    because a claim the model *writes* is bounded to 300 characters."""
+    page = ROOT / "eval" / "clusters" / "iberian-blackout-2025" / "004_aquinoticias.txt"
+
+    def answer(request: dict[str, Any]) -> CraftedReply:
+        if tool_name(request) == "Picks":
+            return CraftedReply(body=tool_call_completion({"sentences": [5]}, name="Picks"))
+        return crafted_answer(request)
+
+    with FakeOpenAIServer(fallback=answer) as server:
+        brief = briefgen.summarize([str(page)], settings=settings_for(server))
+    [point] = brief.points
+    assert point.text.startswith("“A REN tem todos os seus recursos") and len(point.text) > 300

@@ -25,7 +25,6 @@ from briefgen.llm.schemas import (
     DraftClaim,
     Extraction,
     Picks,
-    StatedClaim,
     Resolution,
     clean_claim,
     extraction_model,
@@ -138,10 +137,18 @@ async def pick_claims(
         max_tokens=PICK_MAX_TOKENS, max_retries=max_retries, meter=meter)
     picks = list(result.value.sentences) if result.value is not None else []
     chosen = [spans[k - 1] for k in dict.fromkeys(picks) if 1 <= k <= len(spans)][:max_claims]
-    claims = [StatedClaim(claim=sentence_claim(article.text[a:b])) for a, b in chosen]
-    outcome = ground_claims(article, claims, max_claims)
-    outcome.usage = result.usage
-    if not claims:
+    outcome = ArticleClaims(article, usage=result.usage)
+    for rank, (start, end) in enumerate(chosen):
+        # the sentence is its own support; it is only refused when it is no sentence a reader can use
+        # (a byline). Never cut to the bound of a written claim (Iberian cluster, live run: a
+        # 337-character Portuguese sentence was cut and refused for stopping mid-phrase).
+        text = sentence_claim(article.text[start:end])
+        if problem := form_problem(text):
+            outcome.rejected.append(RejectedClaim(article_id=article.id, claim=text, quote=article.text[start:end],
+                                                  reason=problem))
+        else:
+            outcome.verified.append(VerifiedClaim.at(article, text, QuoteMatch(start, end, "exact", 100.0), rank))
+    if not chosen:
         outcome.error = result.failure or ModelOutputError("the model picked no sentence of the article")
     return outcome
 
