@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -387,3 +388,22 @@ def test_a_point_ending_in_a_quoted_full_stop_gets_no_second_one() -> None:
     assert as_sentence(sentence) == sentence
     assert as_sentence("Mandalay is Myanmar’s second-largest city by population") == \
         "Mandalay is Myanmar’s second-largest city by population."
+
+
+def test_crafted_lede_pieced_from_two_points_is_refused_and_the_fallback_ships() -> None:
+    """The clause rule end to end: a lede whose one clause joins the words of several points (as the
+    Myanmar live run's "killing more than 150 people across the country" did) never ships."""
+    pieced = "Kim Jong Un plans to send 6,000 workers deeply concerning the State Department."
+
+    def answer(request: dict[str, Any]) -> CraftedReply:
+        if tool_name(request) != "Synthesis":
+            return crafted_answer(request)
+        return CraftedReply(body=tool_call_completion({"headline": "North Korean leader Kim Jong Un plans to send workers",
+                                                       "lede": pieced}, name="Synthesis"))
+
+    seeds = sorted(str(p) for p in (ROOT / "seeds").glob("*.txt"))
+    with FakeOpenAIServer(fallback=answer) as fake:
+        brief = briefgen.summarize(seeds, settings=settings_for(fake, max_retries=0))
+    [refused] = [r for r in brief.rejected if r.stage == "synthesize"]
+    assert f'"{pieced.rstrip(".")}" is not what any one point says' in refused.reason
+    assert brief.lede != pieced and "deeply concerning the State Department" not in brief.lede

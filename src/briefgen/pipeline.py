@@ -320,7 +320,8 @@ class Briefer:
                 messages,
                 purpose="synthesize",
                 # The headline and lede may use only what the points say: their text and their quotes.
-                context={"support_text": _support_text(shown), "language": self.settings.language},
+                context={"support_text": _support_text(shown), "language": self.settings.language,
+                         "point_supports": [_support_text([p]) for p in shown]},
                 max_tokens=SYNTH_MAX_TOKENS,
                 max_retries=self.settings.max_retries,
                 meter=meter,

@@ -393,3 +393,31 @@ def test_a_title_case_headline_and_a_two_sentence_lede_are_not_read_as_names() -
     assert multiword_names("A massive blackout affected millions of people in Spain, Portugal, and parts of southern "
                            "France on Monday. The Spanish government considers it 'very strange'.") == []
     assert multiword_names("The U.S. State Department said so.") == ["U.S. State Department"]
+
+
+def test_each_clause_of_a_headline_or_lede_is_said_by_one_point() -> None:
+    """Myanmar, live run: the lede took "country" from one point's quote ("according to the country's
+    military junta") to restate another point that says "across Myanmar and Thailand"; checked
+    against all the points together it passed, and a false lede shipped."""
+    junta = ("The death toll from the recent magnitude 7.7 earthquake in Myanmar has surged to 694, with 1,670 "
+             "individuals reported injured.\nNaypyidaw [Myanmar]: The death toll from the recent magnitude 7.7 "
+             "earthquake in Myanmar has surged to 694, with 1,670 individuals reported injured, according to the "
+             "country’s military junta.")
+    quake = ("A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 people across "
+             "Myanmar and Thailand, officials said.\nA powerful 7.7-magnitude earthquake struck Southeast Asia on "
+             "Friday, killing more than 150 people across Myanmar and Thailand and collapsing a high-rise building in "
+             "central Bangkok, officials said.")
+    lede = ("A powerful 7.7-magnitude earthquake struck Myanmar on Friday, killing more than 150 people across the "
+            "country, officials said.")
+    together = f"{junta}\n{quake}"
+    assert summary_problems(lede, together) == []  # the old check: every word is in some point
+    [problem] = summary_problems(lede, together, points=[junta, quake])
+    assert problem.startswith('"killing more than 150 people across the country" is not what any one point says')
+    # German cluster, same session: a headline of two clauses, each one point's, still passes
+    won = ("German conservatives won the national election with 28.5% of the vote.\nGerman conservatives, led by "
+           "Friedrich Merz, won the national election with 28.5% of the vote, positioning Merz to become the next "
+           "chancellor.")
+    merz = ("German opposition leader Friedrich Merz, a conservative, won an easy victory in Sunday's national "
+            "election, according to projections.")
+    assert summary_problems("Conservatives win 28.5% of vote, opposition leader wins easy victory",
+                            f"{won}\n{merz}", points=[won, merz]) == []

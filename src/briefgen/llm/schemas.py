@@ -24,18 +24,14 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from briefgen.brief import Article
 from briefgen.verify import (
     QuoteMatch,
-    sentence_case,
-    check_numbers,
+    summary_problems,
     claim_problems,
     complete_attribution,
     content_words,
-    format_number,
     is_instruction,
     locate_quote,
     may_hold_instruction,
-    number_role_problems,
     sentence_span,
-    support_problems,
 )
 
 CLAIM_MAX_CHARS = 300
@@ -324,29 +320,11 @@ class Synthesis(BaseModel):
         problems = [f"the {name}: {problem}" for name in ("headline", "lede")
                     for problem in summary_problems(getattr(self, name), support,
                                                     language=context.get("language", "en"),
-                                                    aliases_from=support)]
+                                                    aliases_from=support,
+                                                    points=context.get("point_supports", ()))]
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-
-def summary_problems(text: str, support: str, *, language: str = "en", aliases_from: str = "") -> list[str]:
-    """Why a headline or lede says more than the points (their text and quotes) say.
-
-    Attribution is not required here: the points carry it, and a headline
-    cannot hold every "according to".
-    """
-    text = sentence_case(text, support)
-    problems = [p.message for p in support_problems(
-        text, support, language=language, article_text=aliases_from, require_attribution=False,
-        source_name="any point",
-    )]
-    numbers = check_numbers(text, support)
-    if not numbers.ok:
-        missing = ", ".join(format_number(v) for v in sorted(numbers.missing))
-        problems.append(f"it states {missing}, which no point states; use the points' numbers")
-    problems.extend(p.message for p in number_role_problems(text, support, language=language))
-    return problems
 
 
 class Repair(BaseModel):

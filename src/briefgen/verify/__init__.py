@@ -25,6 +25,7 @@ from briefgen.verify.quotes import (
 )
 from briefgen.verify.instructions import may_hold_instruction
 from briefgen.verify.names import sentence_case
+from briefgen.verify.summary import clause_problems, summary_problems
 from briefgen.verify.support import (
     ALIASES,
     Problem,
@@ -44,7 +45,9 @@ from briefgen.verify.support import (
 from briefgen.verify.text import fold_char, normalize, normalize_with_map
 
 __all__ = [
+    "clause_problems",
     "sentence_case",
+    "summary_problems",
     "ALIASES",
     "NumberCheck",
     "Problem",
