@@ -15,7 +15,7 @@ from briefgen.ingest import load_article
 from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
 from briefgen.verify import locate_quote
 
-from .conftest import seed_paths
+from .conftest import ROOT, seed_paths
 
 
 def _seeds() -> dict[str, Article]:
@@ -338,3 +338,27 @@ def test_words_a_point_shares_with_a_fact_it_mentions_in_passing_are_no_repeat()
     demining = claim(s["003"], "He stated the sappers would focus on demining operations in Kursk, where Ukrainian troops "
                      "had held territory for months last year.", "He stated the sappers would focus on demining operations")
     assert not repeats(demining, concern)
+
+
+def test_a_point_of_an_english_brief_shows_its_english_sentence_when_it_cites_one() -> None:
+    """Myanmar, live run: the point was the Spanish sentence (it has the most numbers, a date among
+    them) while the English sentence it cites for sharing 694 and 1,670 says the same in English."""
+    from briefgen.merge import Group, select_points
+
+    folder = ROOT / "eval" / "clusters" / "myanmar-quake-2025"
+    spanish = load_article(folder / "004_actualidad-uy.txt")
+    english = load_article(folder / "003_thesaveratimes.txt")
+    es = "Un potente terremoto de magnitud 7,7 sacudió este viernes el centro-norte de Birmania (Myanmar)"
+    en = "Naypyidaw [Myanmar]: The death toll from the recent magnitude 7.7 earthquake in Myanmar has surged to 694"
+    group = Group([claim(spanish, spanish.text[slice(*_sentence_at(spanish, es))], es, rank=0),
+                   claim(english, english.text[slice(*_sentence_at(english, en))], en, rank=1)])
+    [shown], _ = select_points([group], {}, limit=10)
+    assert shown.text.startswith("Un potente terremoto")  # no brief language said: the most numbers
+    [point], _ = select_points([group], {}, limit=10, foreign={spanish.id})
+    assert point.text.startswith("Naypyidaw [Myanmar]: The death toll") and point.articles == [english.id, spanish.id]
+
+
+def _sentence_at(article: Article, opening: str) -> tuple[int, int]:
+    match = locate_quote(opening, article)
+    assert match is not None
+    return next((s.start, s.end) for s in article.sentences if s.start <= match.start < s.end)

@@ -11,14 +11,13 @@ background and never merged into the news.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
-from briefgen.brief import Article, Citation, Point, RejectedClaim, StaleArticle
+from briefgen.brief import Article, Citation, Point, RejectedClaim
 from briefgen.repeats import fact_words, figures, rejected_repeats, repeats
+from briefgen.stale import find_stale  # noqa: F401 - its import path before it had a module
 from briefgen.verify import (
     QuoteMatch,
     attribution_phrase,
@@ -91,37 +90,6 @@ class Group:
 
 
 # --- stale articles -------------------------------------------------------------------
-
-
-def find_stale(articles: Sequence[Article], stale_days: int) -> tuple[list[StaleArticle], date | None]:
-    """Articles published more than ``stale_days`` before the story's reference date.
-
-    The reference is the upper median of the known dates, so one old article
-    among recent ones is flagged, and an undated article is never flagged.
-    """
-    dated = sorted(a.published for a in articles if a.published is not None)
-    if len(dated) < 2:
-        return [], dated[0] if dated else None
-    reference = statistics.median_high(dated)
-    stale: list[StaleArticle] = []
-    for article in articles:
-        if article.published is None:
-            continue
-        days = (reference - article.published).days
-        if days > stale_days:
-            stale.append(
-                StaleArticle(
-                    article_id=article.id,
-                    published=article.published,
-                    reference_date=reference,
-                    days_apart=days,
-                    reason=(
-                        f"published {article.published.isoformat()}, {days} days before the other "
-                        f"articles ({reference.isoformat()}); treated as background, not as this news"
-                    ),
-                )
-            )
-    return stale, reference
 
 
 # --- grouping ------------------------------------------------------------------------
@@ -318,8 +286,21 @@ def representative(group: Group) -> VerifiedClaim:
     return max(group.claims, key=lambda c: (len(c.numbers), -c.rank, -len(c.text)))
 
 
-def to_point(group: Group, outlet_of: dict[str, str]) -> Point:
+def readable_representative(group: Group, foreign: Collection[str]) -> VerifiedClaim:
+    """:func:`representative`, or when that one is in another language than the brief's, the member in
+    the brief's language that shares two of its figures (the bond that made them one point; the
+    most figures first). Myanmar, live run: an English brief's point was the Spanish sentence "Un
+    potente terremoto de magnitud 7,7 ... 694 muertos y 1.670 heridos ..." while the English one
+    it cites ("... surged to 694, with 1,670 individuals reported injured ...") says the same."""
     best = representative(group)
+    if best.article.id not in foreign:
+        return best
+    own = [c for c in group.claims if c.article.id not in foreign and len(figures(c) & figures(best)) >= 2]
+    return max(own, key=lambda c: (len(c.numbers), -c.rank), default=best)
+
+
+def to_point(group: Group, outlet_of: dict[str, str], *, foreign: Collection[str] = ()) -> Point:
+    best = readable_representative(group, foreign)
     citations: list[Citation] = []
     seen: set[tuple[str, int, int]] = set()
     for claim in [best, *[c for c in group.claims if c is not best]]:
@@ -368,7 +349,8 @@ def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: i
     return select_points(groups, outlet_of, limit=limit)[0]
 
 
-def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> tuple[list[Point], list[RejectedClaim]]:
+def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int,
+                  foreign: Collection[str] = ()) -> tuple[list[Point], list[RejectedClaim]]:
     """Points ordered by support (distinct outlets), then by how many other articles echo them,
     then by how early the model listed them; and the repeats left out.
 
@@ -391,6 +373,6 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
             kept[i] = group
         else:
             kept.append(group)
-    points = {id(g): to_point(g, outlet_of) for g in kept}
+    points = {id(g): to_point(g, outlet_of, foreign=foreign) for g in kept}
     rejected = [r for repeat, point in left_out for r in rejected_repeats(repeat.claims, points[id(point)].text)]
     return [points[id(g)] for g in kept], rejected

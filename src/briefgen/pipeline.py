@@ -218,8 +218,9 @@ class Briefer:
         fresh_groups = group_claims(fresh)
         # Points only in another language than the brief's come after the others, keeping their place in
         # the top max_points (German cluster, live run: the English brief opened with four German sentences).
-        points, repeated = select_points(fresh_groups, outlet_of, limit=settings.max_points)
-        background, old_repeated = select_points(group_claims(old), outlet_of, limit=settings.max_points)
+        points, repeated = select_points(fresh_groups, outlet_of, limit=settings.max_points, foreign=foreign)
+        background, old_repeated = select_points(group_claims(old), outlet_of, limit=settings.max_points,
+                                                 foreign=foreign)
         points, background = readable_first(points, foreign), readable_first(background, foreign)
         rejected.extend(repeated + old_repeated)  # repeats of a point, in other words: said why, not lost
         conflicts = (
