@@ -210,3 +210,10 @@ def test_a_picked_sentence_longer_than_a_written_claim_may_be_is_still_cited() -
         brief = briefgen.summarize([str(page)], settings=settings_for(server))
     [point] = brief.points
     assert point.text.startswith("“A REN tem todos os seus recursos") and len(point.text) > 300
+
+
+def test_a_claim_that_stops_at_a_possessive_is_not_a_sentence() -> None:
+    """Seeds, live run (extract v5): the model stopped at the quotation mark of 'Pyongyang's
+    "unlawful" weapons of mass destruction ...' and the point shipped ending in "Pyongyang's."."""
+    assert form_problem("The spokesperson also stressed that North Korean workers financially support Pyongyang's.")
+    assert form_problem("The move is yet another sign of the deepening alliance between Pyongyang and Moscow.") is None

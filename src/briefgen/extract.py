@@ -223,7 +223,9 @@ def form_problem(claim: str) -> str | None:
     if first.isalpha() and first.islower():
         return "it is a piece of a sentence, not a sentence; write the whole fact as one sentence"
     last = claim.rstrip(" .!?…\"'”’)").rsplit(" ", 1)[-1].lower()
-    if last in _DANGLING:
+    if last in _DANGLING or last.endswith(("'s", "’s")):
+        # seeds, live run (extract v5): "... North Korean workers financially support Pyongyang's."
+        # (the sentence goes on: 'Pyongyang's "unlawful" weapons of mass destruction ...')
         # live seeds run: "... according to a report by Radio Free Asia (RFA) on." (the date dropped)
         return f'it stops mid-phrase ("{last}" at the end); finish the phrase with the sentence\'s words'
     if len(claim.split()) < MIN_CLAIM_WORDS:
