@@ -407,3 +407,22 @@ def test_crafted_lede_pieced_from_two_points_is_refused_and_the_fallback_ships()
     [refused] = [r for r in brief.rejected if r.stage == "synthesize"]
     assert f'"{pieced.rstrip(".")}" is not what any one point says' in refused.reason
     assert brief.lede != pieced and "deeply concerning the State Department" not in brief.lede
+
+
+def test_the_fallback_lede_leaves_out_a_point_that_leans_on_a_sentence_the_reader_does_not_see() -> None:
+    """Valencia, live run: the fallback lede "Officials say at least 92 deaths have been confirmed
+    there, ..." followed a headline on Spain's 158 dead; "there" was the province of Valencia, named
+    in the sentence before it. The seeds' "... to restore infrastructure there" names Kursk first."""
+    from briefgen.brief import Point
+    from briefgen.fallback import fallback_lede_of, leans_on_context
+
+    texts = ["The death toll from Spain’s worst floods in decades has soared to 158, emergency services and "
+             "officials say, as rescue services work frantically to find survivors.",
+             "Officials say at least 92 deaths have been confirmed there, making it the worst flooding event since 1957.",
+             "The widespread damage resembled the aftermath of a hurricane or tsunami."]
+    assert [leans_on_context(t) for t in texts] == [False, True, False]
+    assert not leans_on_context("Kim Jong Un decided to send 1,000 sappers to clear mines in the Kursk region and 5,000 "
+                                "military construction workers to restore infrastructure there.")
+    assert not leans_on_context("There were 5 dead.") and leans_on_context("It was the worst flood since 1957.")
+    points = [Point(text=t, citations=[], articles=[], outlets=1) for t in texts]
+    assert fallback_lede_of(points[0], points) == texts[2]

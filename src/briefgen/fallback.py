@@ -26,12 +26,35 @@ _CONNECTIVE = re.compile(r"^(?:additionally|also|meanwhile|moreover|furthermore|
                          re.IGNORECASE)
 
 
+_PLACE_ADVERB = re.compile(
+    # "there"/"here" as a place (not "there were ..."); it leans back unless a name comes before it
+    r"\b(?:there|here)\b(?!\s+(?:is|are|was|were|has|have|had|will|would|may|might|could|remain|seem)\b)",
+    re.IGNORECASE,
+)
+_OPENING_PRONOUN = re.compile(r"^(?:this|these|that|those|it|they)\b", re.IGNORECASE)
+
+
+def leans_on_context(text: str) -> bool:
+    """Whether a point only makes sense after the sentence before it in its article. Valencia, live run:
+    the fallback lede "Officials say at least 92 deaths have been confirmed there, ..." followed a
+    headline about Spain's 158 dead; "there" was the province of Valencia, named a sentence earlier."""
+    if _OPENING_PRONOUN.match(text):
+        return True
+    place = _PLACE_ADVERB.search(text)
+    # seeds: "... 5,000 military construction workers to restore infrastructure there" names Kursk first
+    return place is not None and not any(w[:1].isupper() for w in text[: place.start()].split()[1:])
+
+
+def _standalone_first(points: Sequence[Point]) -> list[Point]:
+    return sorted(points, key=lambda p: leans_on_context(p.text))
+
+
 def fallback_headline_point(points: Sequence[Point]) -> Point:
     """The point a failed headline falls back to: the first of the top three (the most outlets, then
     the most echoed) of at most :data:`HEADLINE_WORDS` words, else the shortest of them. Live runs:
     "the shortest of the top three" made "Additionally, the Fed is now penciling in just two rate
     cuts in 2025, ..." the Fed brief's headline over the rate cut four outlets reported."""
-    top = list(points[:3])
+    top = _standalone_first(points[:3])
     return next((p for p in top if len(p.text.split()) <= HEADLINE_WORDS), None) or min(
         top, key=lambda p: len(p.text.split()))
 
@@ -49,9 +72,10 @@ FALLBACK_LEDE_WORDS = 60
 
 def fallback_lede_of(headline: Point, points: Sequence[Point]) -> str:
     """The lede when the model's failed: the next top points, not the headline's again (live runs,
-    seeds and Myanmar: the lede began with the headline word for word), as many as fit in
+    seeds and Myanmar: the lede began with the headline word for word), none that leans on a sentence
+    the reader does not see (:func:`leans_on_context`), as many as fit in
     :data:`FALLBACK_LEDE_WORDS` and at least one; the headline's own point when it is the only one."""
-    others = [p for p in points[:3] if p is not headline] or [headline]
+    others = [p for p in points[:3] if p is not headline and not leans_on_context(p.text)] or [headline]
     chosen = [others[0]]
     for point in others[1:]:
         if sum(len(p.text.split()) for p in [*chosen, point]) > FALLBACK_LEDE_WORDS:
