@@ -16,7 +16,7 @@ from briefgen.brief import Article
 from briefgen.ingest.scripts import latin_language
 from briefgen.merge import VerifiedClaim
 from briefgen.shares import is_election, vote_shares
-from briefgen.verify import QuoteMatch, extract_numbers, named_parties
+from briefgen.verify import QuoteMatch, extract_numbers, is_year, named_parties
 from briefgen.verify.words import stem
 
 # Words that name a measured quantity, folded to one form per quantity ("died", "killed", "death
@@ -148,7 +148,7 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
         value = _figure_value(word, language)
         following = words[i + 1].lower() if i + 1 < len(words) else ""
         after = stem(following.split("-")[0]) if english else following
-        if value is not None and not (1900 <= value <= 2100 and value == int(value)):
+        if value is not None and not is_year(value):
             if english and after in _UNIT_MEASURES and not _joined(words, i):
                 measures_at.append((i + 1, _UNIT_MEASURES[after]))  # nearest of all: it is the next word
             forecast = any(forecast_word.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])

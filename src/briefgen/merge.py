@@ -24,6 +24,7 @@ from briefgen.verify import (
     check_numbers,
     extract_numbers,
     format_number,
+    is_year,
     make_citation,
     named_parties,
     sentence_span,
@@ -62,7 +63,7 @@ class VerifiedClaim:
     @property
     def salient(self) -> frozenset[float]:
         """Numbers that identify a fact: not years, not small counts like 'two weeks'."""
-        return frozenset(n for n in self.numbers if n >= 10 and not (1900 <= n <= 2100 and n == int(n)))
+        return frozenset(n for n in self.numbers if n >= 10 and not is_year(n))
 
 
 @lru_cache(maxsize=4096)

@@ -24,6 +24,7 @@ from briefgen.brief import RejectedClaim
 from briefgen.verify import (
     attribution_phrase,
     content_words,
+    is_year,
     language_code,
     named_parties,
     unsupported_words,
@@ -57,7 +58,7 @@ def figures(claim: VerifiedClaim) -> frozenset[float]:
     """Numbers that can disagree between reports: not years, not small whole counts ("two weeks"),
     but decimals (magnitude 6.4 vs 6.7, 28.5 % vs 28.6 %) and anything from 10 up."""
     return frozenset(n for n in claim.numbers
-                     if (n >= 10 or n != int(n)) and not (1900 <= n <= 2100 and n == int(n)))
+                     if (n >= 10 or n != int(n)) and not is_year(n))
 
 
 REPEAT_WORDS = 4
@@ -133,7 +134,7 @@ def repeats(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
         return False
     words = statement_words(repeat)
     shared = len(words & fact_words(kept.text))
-    counts = {n for n in repeat.numbers if not (1900 <= n <= 2100 and n == int(n))}
+    counts = {n for n in repeat.numbers if not is_year(n)}
     if (figures(repeat) & figures(kept)) or len(counts) >= 2:  # counts are in kept: adds_nothing
         return shared >= FIGURE_WORDS
     names = {w for name in own_names(repeat) for w in content_words(name)}

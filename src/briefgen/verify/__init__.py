@@ -15,7 +15,14 @@ It depends only on :mod:`briefgen.brief` (the data it checks) and well-kept
 libraries, so a reader can check the promise by reading this folder.
 """
 
-from briefgen.verify.numbers import NumberCheck, check_numbers, extract_numbers, format_number, left_out_numbers
+from briefgen.verify.numbers import (
+    NumberCheck,
+    check_numbers,
+    extract_numbers,
+    format_number,
+    is_year,
+    left_out_numbers,
+)
 from briefgen.verify.quotes import (
     QuoteMatch,
     SentenceSpan,
@@ -66,6 +73,7 @@ __all__ = [
     "is_instruction",
     "may_hold_instruction",
     "language_code",
+    "is_year",
     "left_out_numbers",
     "locate_quote",
     "make_citation",

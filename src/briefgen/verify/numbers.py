@@ -130,6 +130,12 @@ def _is_sum(value: float, parts: set[float], max_terms: int) -> bool:
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
+def is_year(value: float) -> bool:
+    """Whether a figure reads as a year (a whole number from 1900 to 2100): a date, not a count to
+    compare, merge on or ask a claim to keep."""
+    return 1900 <= value <= 2100 and value == int(value)
+
+
 def left_out_numbers(claim: str, supporting: str) -> list[str]:
     """Figures written in digits in ``supporting`` that ``claim`` does not state, as written there.
 
