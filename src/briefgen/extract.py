@@ -26,10 +26,10 @@ from briefgen.llm.schemas import (
     Extraction,
     Picks,
     Resolution,
+    citable_sentences,
     clean_claim,
     extraction_model,
     ground_in,
-    nearest_sentence,
     picks_model,
     repair_model,
     resolve_claim,
@@ -37,7 +37,7 @@ from briefgen.llm.schemas import (
 from briefgen.merge import VerifiedClaim
 from briefgen.notices import is_foreign
 from briefgen.prompts import load_template
-from briefgen.verify import QuoteMatch, is_instruction, left_out_numbers, may_hold_instruction
+from briefgen.verify import QuoteMatch, left_out_numbers
 
 EXTRACT_MAX_TOKENS = 1536
 REPAIR_MAX_TOKENS = 800
@@ -115,19 +115,14 @@ PICK_MAX_TOKENS = 120
 """Room for the picked numbers (~3 tokens each with the JSON around them) and a little slack."""
 
 
-def numbered_sentences(article: Article) -> list[tuple[int, int]]:
-    """The (start, end) of every sentence a pick may name: never one addressed to a model."""
-    screened = may_hold_instruction(article.text)
-    return [(s.start, s.end) for s in article.sentences if not (screened and is_instruction(s.text))]
-
-
 async def pick_claims(
     model: ModelClient, article: Article, *, max_claims: int, max_retries: int, meter: TokenMeter
 ) -> ArticleClaims:
     """An article in another language: the model picks its key sentences by number and each is a claim,
     verbatim, in the article's language (prompts/pick.txt says why: a translated claim cannot be
-    checked word by word). The sentences still go through grounding, so a byline is still refused."""
-    spans = numbered_sentences(article)
+    checked word by word). A picked sentence is its own support; one that is no usable sentence (a
+    byline) is still refused."""
+    spans = [(s.start, s.end) for s in citable_sentences(article)]
     listed = "\n".join(f"[{i}] {' '.join(article.text[a:b].split())}" for i, (a, b) in enumerate(spans, 1))
     messages = load_template("pick").render(
         max_claims=max_claims, article_id=article.id, outlet=article.outlet or "unknown outlet",
@@ -177,7 +172,7 @@ def ground_claims(article: Article, claims: Sequence[DraftClaim], max_claims: in
         text = clean_claim(claim.claim)
         resolution = resolve_claim(claim, article)
         if resolution.match is None:
-            where = resolution.sentence or nearest_sentence(text, article)
+            where = resolution.sentence
             if where is None or where in seen:
                 outcome.rejected.append(_rejected(article, claim.claim, claim.quote, resolution))
             else:

@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
-from briefgen.brief import Article
+from briefgen.brief import Article, Sentence
 from briefgen.verify import (
     QuoteMatch,
-    summary_problems,
     claim_problems,
     complete_attribution,
     content_words,
@@ -32,6 +39,7 @@ from briefgen.verify import (
     locate_quote,
     may_hold_instruction,
     sentence_span,
+    summary_problems,
 )
 
 CLAIM_MAX_CHARS = 300
@@ -116,7 +124,7 @@ class Resolution:
     problem: str | None
     via: str = "quote"  # "quote"; "claim" when the claim itself is verbatim article text; "search"
     text: str | None = None  # the claim as shipped, when code completed it from its sentence
-    sentence: tuple[int, int] | None = None  # for a failed claim: the sentence its quote points at, if found
+    sentence: tuple[int, int] | None = None  # for a failed claim: the sentence it is about (pointed at, or nearest), if any
 
 
 def resolve_claim(claim: DraftClaim, article: Article) -> Resolution:
@@ -156,8 +164,9 @@ def resolve_claim(claim: DraftClaim, article: Article) -> Resolution:
     found = find_supporting_sentence(text, article)
     if found is not None:
         return found
-    if problem is None:
+    if pointed is None:  # no pointer, or one that found nothing: the sentence most like the claim
         pointed = nearest_sentence(text, article)
+    if problem is None:
         problem = (ground_in(text, QuoteMatch(*pointed, "found", 100.0), article).problem if pointed else None) or (
             "no sentence of the article states it. Say it with the words of ONE article sentence, or drop the claim.")
     return Resolution(None, problem, sentence=pointed)
@@ -195,10 +204,15 @@ def sentences_by_shared_words(text: str, article: Article) -> tuple[int, list[tu
     """
     language = article.language or "en"
     words = content_words(text, language)
-    screened = may_hold_instruction(article.text)
     ranked = [(len(words & content_words(sentence.text, language)), sentence.start, sentence.end)
-              for sentence in article.sentences if not (screened and is_instruction(sentence.text))]
+              for sentence in citable_sentences(article)]
     return len(words), sorted(ranked, key=lambda item: -item[0])
+
+
+def citable_sentences(article: Article) -> list[Sentence]:
+    """The sentences of ``article`` a claim may cite: every one but those addressed to a model."""
+    screened = may_hold_instruction(article.text)
+    return [s for s in article.sentences if not (screened and is_instruction(s.text))]
 
 
 def nearest_sentence(text: str, article: Article) -> tuple[int, int] | None:
