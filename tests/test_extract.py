@@ -217,3 +217,14 @@ def test_a_claim_that_stops_at_a_possessive_is_not_a_sentence() -> None:
     "unlawful" weapons of mass destruction ...' and the point shipped ending in "Pyongyang's."."""
     assert form_problem("The spokesperson also stressed that North Korean workers financially support Pyongyang's.")
     assert form_problem("The move is yet another sign of the deepening alliance between Pyongyang and Moscow.") is None
+
+
+def test_a_page_in_another_language_that_gave_no_claim_is_named_with_what_was_tried() -> None:
+    """Since its sentences are picked by number, a German page gives no claim only when every pick was
+    refused (a byline): the warning says so, not that a claim in English could not be checked."""
+    from briefgen.notices import language_warnings
+
+    german = load_article(GERMAN_001)
+    [warning] = language_warnings([german], {german.id}, [], [], "English")
+    assert warning == (f"{german.id}: written in de, not English; none of the sentences picked from it could be "
+                       "cited (see rejected); it is listed in the sources but not cited")

@@ -56,12 +56,13 @@ def foreign_articles(articles: list[Article], language: str) -> set[str]:
 
 def language_warnings(articles: list[Article], foreign: set[str], claims: list[VerifiedClaim],
                       failures: list[ArticleFailure], language: str) -> list[str]:
-    """A warning for each article in another language (``foreign``) that gave no verified claim: claims
-    are checked word by word against their sentences, so a claim in ``language`` cannot cite a Spanish
-    sentence (dev clusters, live: 7 of 30 pages contributed nothing, silently)."""
+    """A warning for each article in another language (``foreign``) that gave no verified claim (dev
+    clusters, live, before sentence picks: 7 of 30 pages contributed nothing, silently). Such a page's
+    sentences are picked by number and cited verbatim (extract.pick_claims): none of them could be."""
     cited = {c.article.id for c in claims} | {f.article_id for f in failures}
-    return [f"{a.id}: written in {a.language}, so no claim in {language} could be checked against its sentences; "
-            f"it is listed in the sources but not cited" for a in articles if a.id in foreign and a.id not in cited]
+    return [f"{a.id}: written in {a.language}, not {language}; none of the sentences picked from it could be cited "
+            f"(see rejected); it is listed in the sources but not cited"
+            for a in articles if a.id in foreign and a.id not in cited]
 
 
 def no_usable_output(failures: list[ArticleFailure], errors: list[ModelError]) -> ModelError:
