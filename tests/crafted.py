@@ -59,14 +59,25 @@ def answer_by_article(faults: dict[str, CraftedReply]) -> Callable[[dict[str, An
     Requests of one brief run concurrently, so a queue cannot say which article gets a fault.
     """
 
+    # The request names the outlet, not the article id (extract v6): each seed is told by its opening
+    # words, as cleaned by the loader, inside the request's <article>.
+    openings = {ident: _opening(ident) for ident in faults}
+
     def answer(request: dict[str, Any]) -> CraftedReply:
-        user = next((m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"), "")
-        found = re.search(r"Article (\S+) \(", str(user))
-        if tool_name(request) != "Synthesis" and found and found.group(1) in faults:
-            return faults[found.group(1)]
+        user = str(next((m.get("content") or "" for m in request.get("messages", []) if m.get("role") == "user"), ""))
+        found = next((ident for ident, opening in openings.items() if opening in user), None)
+        if tool_name(request) != "Synthesis" and found is not None:
+            return faults[found]
         return crafted_answer(request)
 
     return answer
+
+
+def _opening(ident: str) -> str:
+    """The first 80 characters of seed ``ident`` as the loader cleans it (what an extract request carries)."""
+    from briefgen.ingest import load_article
+
+    return load_article(str(SEEDS / f"{ident}.txt")).text[:80]
 
 
 def text_completion(content: str | None, *, refusal: str | None = None,

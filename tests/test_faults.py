@@ -426,3 +426,46 @@ def test_the_fallback_lede_leaves_out_a_point_that_leans_on_a_sentence_the_reade
     assert not leans_on_context("There were 5 dead.") and leans_on_context("It was the worst flood since 1957.")
     points = [Point(text=t, citations=[], articles=[], outlets=1) for t in texts]
     assert fallback_lede_of(points[0], points) == texts[2]
+
+
+def test_headline_from_the_points_makes_no_call_and_says_what_the_top_points_say() -> None:
+    """Live runs of the 1.5B model (session 17): its headline failed the checks in 5 of 6 briefs, after a
+    call and a re-ask (seeds@13: 1,552 + 122 tokens, 17 s of 106 s), and the brief then shipped the top
+    points' own headline and lede. With ``headline="points"`` (the packaged models' default) that
+    headline and lede come with no call, and nothing is rejected or warned about."""
+    seeds = sorted(str(p) for p in (ROOT / "seeds").glob("*.txt"))
+    with FakeOpenAIServer(fallback=crafted_answer) as fake:
+        brief = briefgen.summarize(seeds, settings=settings_for(fake, headline="points", repair="sentence"))
+    assert not [r for r in fake.requests if tool_name(r) == "Synthesis"]
+    assert len(fake.requests) == len(seeds)  # the extract calls alone
+    assert [c.purpose.split(":")[0] for c in brief.usage.calls] == ["extract"] * len(seeds)
+    texts = [p.text.rstrip(".") for p in brief.points]
+    assert brief.headline in texts[:3]
+    assert brief.lede and brief.lede.split(". ")[0].rstrip(".") in texts[:3] and not brief.lede.startswith(brief.headline)
+    assert not any(r.stage == "synthesize" for r in brief.rejected)
+    assert not any("headline" in w for w in brief.warnings)
+
+
+# The live answer of seeds@14 (extract v6) for koreadaily.com, shortened to three of its five claims: the
+# last claim ends with a raw line break inside its JSON string, which pydantic's JSON parser refuses.
+RAW_BREAK_ANSWER = (
+    '{"claims": [{"claim": "North Korea has reportedly sent workers to aid in reconstruction efforts in '
+    'Russian-occupied territories of Ukraine, following its earlier military dispatch to Russia."} , '
+    '{"claim": "CNR also revealed that some North Korean laborers are working in the Donetsk region under '
+    'Russian control, based on intelligence from secret sources."} , {"claim": "The dispatch of North Korean '
+    'workers appears to be part of a new agreement between Russian President Vladimir Putin and North Korean '
+    'leader Kim Jong-un, CNR speculated.\n"}] }'
+)
+
+
+def test_a_raw_line_break_inside_a_claim_is_mended_without_a_reask(server: FakeOpenAIServer) -> None:
+    """Live seeds run (seeds@14): instructor re-asked for one raw line break, and the model wrote all five
+    claims again (461 output tokens, 59 s of a 157 s brief). The answer is read as the JSON it means."""
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(RAW_BREAK_ANSWER)
+    server.queue(CraftedReply(body=tool_call_completion(RAW_BREAK_ANSWER)))
+    brief = briefgen.summarize(str(ROOT / "seeds" / "004_e167796fe4bed679.txt"),
+                               settings=settings_for(server, headline="points", repair="sentence"))
+    assert len(server.requests) == 1 and brief.usage.reasks == 0
+    assert any(p.text.startswith("The dispatch of North Korean workers appears") for p in
+               [*brief.points, *brief.background])

@@ -79,7 +79,6 @@ def extract_messages(article: Article, *, max_claims: int, language: str) -> lis
     return load_template("extract").render(
         max_claims=max_claims,
         language=language,
-        article_id=article.id,
         outlet=article.outlet or "unknown outlet",
         published=article.published.isoformat() if article.published else "date unknown",
         text=article.text,

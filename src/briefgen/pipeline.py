@@ -305,13 +305,18 @@ class Briefer:
     async def _synthesize(
         self, points: list[Point], meter: TokenMeter, slots: asyncio.Semaphore, *, foreign: set[str] = frozenset()
     ) -> tuple[str, str, CallUsage | None, list[RejectedClaim], ModelError | None]:
-        """Headline and lede; on failure the top point, plus either the rejected headline
-        (it parsed but failed the checks against the points) or the named error (nothing usable came back)."""
+        """Headline and lede: the model's (``provider.headline == "model"``) or the top points' own
+        (``"points"``, no call). A model headline that fails falls back to the top points too, with
+        either the rejected headline (it parsed but failed the checks against the points) or the named
+        error (nothing usable came back)."""
         if not points:
             # Some article answered, but every claim failed verification: still a brief, and
             # ``rejected`` says why each claim was left out.
             return "No verifiable claims", "No claim in the articles could be verified against their text.", None, [], None
         own = [p for p in points if not in_other_language(p, foreign)] or points
+        if self.provider.headline == "points":
+            top = fallback_headline_point(own)
+            return headline_of(top.text), fallback_lede_of(top, own), None, [], None
         shown = own[:SYNTH_POINTS]
         points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(shown, 1))
         messages = load_template("synthesize").render(language=self.settings.language, points=points_text)
@@ -329,8 +334,8 @@ class Briefer:
             )
         if result.value is not None:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
-        # The shortest of the top three points (live seeds run: the top point's 45 words made a poor
-        # headline), not one from an article in another language (German cluster: a German headline).
+        # The first short one of the top three points (live seeds run: the top point's 45 words made a
+        # poor headline), not one from an article in another language (German cluster: a German headline).
         top = fallback_headline_point(own)
         fallback_headline = headline_of(top.text)
         fallback_lede = fallback_lede_of(top, own)

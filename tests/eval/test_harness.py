@@ -278,6 +278,18 @@ def test_names_a_point_adds_to_its_quotes_are_flagged() -> None:
     assert "Critics called the plan troubling." not in flagged
 
 
+def test_a_name_is_found_in_its_quote_whichever_apostrophe_either_uses() -> None:
+    """Seeds recording (extract v6): the point said "Russia's" where the page says "Russia’s"."""
+    brief, articles = _brief()
+    b = articles["001_bbbb"]
+    brief.points.append(_point("Critics called it troubling.", _cite(b, "Critics called it troubling")))
+    brief.points[-1] = brief.points[-1].model_copy(update={"text": "Critics called Critics's plan troubling."})
+    quoted = brief.points[-1].citations[0].model_copy(update={"quote": "Critics called Critics’s plan troubling"})
+    brief.points[-1] = brief.points[-1].model_copy(update={"citations": [quoted]})
+    score = harness.score_brief(brief, SHEET, articles)
+    assert "Critics called Critics's plan troubling." not in {u["point"] for u in score.unsupported_names}
+
+
 def test_conflict_keys_keep_three_digit_numbers_and_drop_file_ids() -> None:
     # eval/clusters/myanmar-quake-2025: the tolls 144 and 694 were read as file ids and dropped,
     # and "000, 001" left "000," behind as a key.

@@ -5,7 +5,8 @@ request bodies built) and stops at the first round, which is counted and
 priced; answers already stored in the state folder are replayed, so a dry run
 of a half-done job prices only what is left. Later rounds cannot be known
 before the answers (re-asks happen only for claims that fail verification),
-so they are estimated: one headline call per story.
+so they are estimated: one headline call per story (none with the packaged local models,
+whose headline is their top point: ``default_headline``).
 
 Tokens are estimated at ~4 characters a token (English text and JSON with
 OpenAI's tokenizers; briefgen ships no tokenizer files), and answers at the
@@ -114,7 +115,8 @@ async def estimate(
         typical_completion=sum(min(TYPICAL_EXTRACT_ANSWER, int(b.get("max_tokens") or TYPICAL_EXTRACT_ANSWER))
                                for b in bodies),
         max_completion=sum(int(b.get("max_tokens") or 0) for b in bodies),
-        headline_requests=len(waiting),
+        # the packaged small models take their headline from the points, with no call (default_headline)
+        headline_requests=len(waiting) if provider.headline == "model" else 0,
         replayed=run.replayed,
         finished=finished,
         model=provider.model,

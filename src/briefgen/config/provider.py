@@ -44,7 +44,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from briefgen.config.prices import PRICES
-from briefgen.config.settings import HttpTransport, ModeName, RepairMode, Settings
+from briefgen.config.settings import HeadlineMode, HttpTransport, ModeName, RepairMode, Settings
 from briefgen.errors import NoProviderError
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
@@ -77,6 +77,7 @@ class Provider:
     "OPENAI_API_KEY", "the client" or "none"."""
     http_transport: HttpTransport = "aiohttp"
     repair: RepairMode = "model"
+    headline: HeadlineMode = "model"
 
     @property
     def host(self) -> str | None:
@@ -94,6 +95,21 @@ def default_repair(model: str) -> RepairMode:
     from briefgen.local.weights import PACKAGED_MODELS
 
     return "sentence" if model in PACKAGED_MODELS else "model"
+
+
+def default_headline(model: str) -> HeadlineMode:
+    """Where the headline and lede come from by default: the top points for the packaged small models,
+    on the local runtime or any server running them; a headline call for any other model.
+
+    The 1.5B model's own headline shipped in 14 of the 50 saved live runs (bench/results/live, each
+    checked by the code of its day) and in 1 of the latest 6 (session 17); a failed one costs its
+    call and a re-ask (14-27 s of a 70-110 s brief, ~1,500 prompt and ~130 output tokens: a fifth of
+    the seeds brief's prompt) and then falls back to the top points anyway. One of the 14, "Fed cuts
+    rates to 3.9% by end of 2025", was false (3.9 % is a projection).
+    """
+    from briefgen.local.weights import PACKAGED_MODELS
+
+    return "points" if model in PACKAGED_MODELS else "model"
 
 
 REMOTE_DEADLINE_FACTOR = 3
@@ -183,6 +199,7 @@ def resolve_provider(
             key_source=source or (key_source if key != "not-needed" else "none"),
             http_transport=settings.http_transport,
             repair=settings.repair or default_repair(settings.model or model),
+            headline=settings.headline or default_headline(settings.model or model),
         )
 
     if has_client:
@@ -249,6 +266,7 @@ def resolve_provider(
             key_source="none",
             http_transport=settings.http_transport,
             repair=settings.repair or default_repair(server.model_alias),
+            headline=settings.headline or default_headline(server.model_alias),
         )
     raise NoProviderError()
 

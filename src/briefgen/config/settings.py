@@ -30,6 +30,7 @@ from briefgen.ingest.loader import MAX_ARTICLE_CHARS
 ModeName = Literal["tools", "json", "json_schema", "md_json"]
 HttpTransport = Literal["aiohttp", "httpx"]
 RepairMode = Literal["model", "sentence", "off"]
+HeadlineMode = Literal["model", "points"]
 
 
 class Settings(BaseModel):
@@ -61,6 +62,13 @@ class Settings(BaseModel):
         description="How a claim that fails a check is mended: 'model' (one repair call a brief), 'sentence' "
         "(its own sentence, verbatim, no call) or 'off'. Default: 'sentence' for the packaged local models, "
         "whose repairs were copies of their sentences or failed translations, wherever they run; 'model' otherwise.",
+    )
+    headline: HeadlineMode | None = Field(
+        default=None,
+        description="Where the headline and lede come from: 'model' (one call writes them from the top points, "
+        "checked clause by clause against them) or 'points' (the top points themselves, no call). Default: "
+        "'points' for the packaged local models, whose headlines failed the checks in 5 of the last 6 live "
+        "runs, wherever they run; 'model' otherwise.",
     )
     http_transport: HttpTransport = Field(
         default="aiohttp",

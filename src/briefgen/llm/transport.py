@@ -16,6 +16,7 @@ from openai.types.chat import ChatCompletion
 from tenacity import wait_exponential_jitter
 
 from briefgen.config import Provider
+from briefgen.llm.answers import mend_raw_controls
 
 _TRANSIENT = (
     openai.RateLimitError,
@@ -105,7 +106,8 @@ def chat_completion(client: openai.AsyncOpenAI) -> Callable[..., Awaitable[ChatC
     (aliases, date formats), which the chat completion parameters do not use: 1.1 ms of CPU a call
     out of 2.3, the largest single cost of a brief in a batch (bench/overhead.py, issue 12). The body
     goes through ``client.post``, the SDK's own request path (headers, retries off, errors, parsing),
-    byte for byte what ``create`` sends (the recorded cassettes match on the body).
+    byte for byte what ``create`` sends (the recorded cassettes match on the body). An answer whose
+    JSON holds a raw line break inside a string comes back mended (:func:`~briefgen.llm.answers.mend_raw_controls`).
     """
 
     async def create(**params: Any) -> ChatCompletion:
@@ -114,6 +116,8 @@ def chat_completion(client: openai.AsyncOpenAI) -> Callable[..., Awaitable[ChatC
         body = {k: v for k, v in params.items() if not isinstance(v, (openai.NotGiven, openai.Omit))}
         if extra_body:
             options["extra_json"] = extra_body
-        return await client.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
+        completion = await client.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
+        # a raw line break inside a JSON string is mended here, before instructor parses (no re-ask for it)
+        return mend_raw_controls(completion)
 
     return create
