@@ -53,3 +53,24 @@ def test_the_iberian_loss_is_a_conflict_between_outlets_and_the_unit_is_no_place
     assert [{q.article_id[:3] for q in s.citations} for s in lost[0].sides] == [{"000"}, {"002"}]
     assert not any("12.425" in c.topic or "25.184" in c.topic for c in conflicts)  # the demand stays out
 
+
+def test_a_figure_there_is_read_with_the_sentence_naming_the_place() -> None:
+    """Valencia cluster: "Officials say at least 92 deaths have been confirmed there" was skipped (no place
+    a reader could tell); quoted with the sentence before, which names the province of Valencia alone and
+    gives no figure of its own, it is Valencia's 92 dead."""
+    page = next(a for a in _cluster("valencia-floods-2024") if a.id.startswith("002"))
+    there = [r for r in sentence_reports([page]) if "92 deaths" in r.text]
+    assert len(there) == 1
+    assert there[0].citation.quote == ("So far, more than 100 people have lost their lives, with the province of "
+                                      "Valencia bearing the brunt of the devastation. Officials say at least 92 "
+                                      "deaths have been confirmed there, making it the worst flooding event since 1957.")
+    assert measured_figures(there[0].text) == {"dead": 92}
+    assert "valencia" in places_in(there[0].text)
+
+
+def test_this_town_after_a_sentence_naming_two_places_is_still_skipped() -> None:
+    """Valencia cluster, BBC Mundo translation: "this town" follows "If there is a “ground zero” for the
+    devastation caused by the rains in eastern Spain, it is Paiporta", which names Spain and Paiporta:
+    which one the town is, is a guess, so the sentence is no report."""
+    page = next(a for a in _cluster("valencia-floods-2024") if a.id.startswith("004"))
+    assert not [r for r in sentence_reports([page]) if "this town of 29,000" in r.text]

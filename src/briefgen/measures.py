@@ -321,13 +321,18 @@ def sentence_reports(articles: Sequence[Article]) -> list[VerifiedClaim]:
         if language != "en" and language not in FOREIGN_LANGUAGES:
             continue
         elsewhere = _ELSEWHERE if language == "en" else _FOREIGN_ELSEWHERE
-        for sentence in article.sentences:
+        for k, sentence in enumerate(article.sentences):
             start = sentence.start
             text = article.text[start : sentence.end]
             shares = vote_shares(text, language) if is_election(article.text) else {}
             # another language's "en esta localidad" is the place the sentence names, if it names one (Valencia
             # cluster: "La alcaldesa de Paiporta ... 62 las personas fallecidas en esta localidad")
             named_here = language != "en" and len(places_in(text, language, article.text)) == 1
+            if language == "en" and elsewhere.search(text) and k > 0:
+                before = article.sentences[k - 1]
+                if _names_the_place(article.text[before.start : before.end]):
+                    start, named_here = before.start, True  # quoted together, the reader sees where "there" is
+                    text = article.text[start : sentence.end]
             if (not (_measured_figures(text, language) or shares) or (elsewhere.search(text) and not named_here)
                     or latin_language(text) != language):
                 continue  # one English page quoting a Spanish sentence (Iberian cluster: "La magnitud del apagón")
@@ -337,4 +342,12 @@ def sentence_reports(articles: Sequence[Article]) -> list[VerifiedClaim]:
             match = QuoteMatch(start, sentence.end, "exact", 100.0)
             reports.append(VerifiedClaim.at(article, text, match, rank=1000 + sentence.index))
     return reports
+
+
+def _names_the_place(text: str) -> bool:
+    """The sentence names one place and gives no figure of its own: the place a next sentence's "there" or
+    "this town" is (Valencia cluster: "So far, more than 100 people have lost their lives, with the
+    province of Valencia bearing the brunt of the devastation. Officials say at least 92 deaths have been
+    confirmed there"). With two places, or a figure of its own, which one "there" is, is a guess."""
+    return len(places_in(text)) == 1 and not _measured_figures(text)
 
