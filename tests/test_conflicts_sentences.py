@@ -78,12 +78,14 @@ def test_the_source_a_sentence_credits_is_not_its_place() -> None:
     assert places_in("Myanmar’s death toll from Friday’s powerful earthquake reached 1,644") == {"myanmar"}
 
 
-def test_sentences_whose_place_is_in_another_sentence_or_another_language_are_not_read() -> None:
-    """Valencia cluster: "this town" (Paiporta) and "there" (Valencia province) are named elsewhere;
-    Iberian cluster: an English page quoting a Spanish sentence ("La magnitud del apagón ... 50 millones")."""
+def test_sentences_whose_place_is_in_another_sentence_or_another_language_are_not_read_alone() -> None:
+    """Valencia cluster: "this town" (Paiporta) and "there" (Valencia province) are named in the sentence
+    before, so each is read only quoted with it (tests/test_conflicts_units.py); Iberian cluster: an
+    English page quoting a Spanish sentence ("La magnitud del apagón ... 50 millones")."""
     valencia = _page("valencia-floods-2024", "002")
     texts = [r.text for r in sentence_reports([valencia])]
-    assert not any("this town alone" in t or "confirmed there" in t for t in texts)
+    assert not any(t.startswith(("At least 40 people died in this town", "Officials say")) for t in texts)
+    assert any(t.startswith("One of the hardest-hit areas is Paiporta") and "this town alone" in t for t in texts)
     catalan = _page("iberian-blackout-2025", "002")
     assert catalan.language == "en"
     assert not any("magnitud" in r.text for r in sentence_reports([catalan]))
@@ -98,7 +100,7 @@ def test_a_small_count_of_a_part_is_no_side_of_the_total() -> None:
     the province's, or Paiporta's?) are no side."""
     articles = [_page("valencia-floods-2024", f"00{i}") for i in range(6)]
     conflicts = number_conflicts([], {a.id: a.label for a in articles}, sentence_reports(articles))
-    assert [c.topic for c in conflicts] == ["dead (Valencia): 51 / 155 / 205", "dead (Paiporta): 34 / 62"]
+    assert [c.topic for c in conflicts] == ["dead (Valencia): 51 / 92 / 155 / 205", "dead (Paiporta): 34 / 40 / 62"]
 
 
 def test_one_outlet_updating_its_own_count_is_no_conflict() -> None:

@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
-from briefgen.measures import SCALES, figure_subject, measured_figures, places_in, same_subject
+from briefgen.measures import (
+    POWER_LOST,
+    SCALES,
+    figure_subject,
+    measured_figures,
+    places_in,
+    same_subject,
+)
 from briefgen.merge import (
     Group,
     VerifiedClaim,
@@ -101,10 +108,10 @@ def _figures(report: VerifiedClaim) -> dict[str, float]:
     """The figures of ``report`` that can disagree: small whole counts are left out as
     :func:`briefgen.merge.figures` leaves them ("injuries across three urban areas" read as 3
     injured, "two in Castilla-La Mancha" as 2 dead against 155 in Valencia: Myanmar and Valencia
-    clusters, live runs), but not a scale's or a percentage's (magnitude 7, 9 % of the vote)."""
+    clusters, live runs), but not a scale's, a percentage's or a unit's (magnitude 7, 9 % of the vote, 5 GW)."""
     language = _language(report)
     figures = {m: v for m, v in measured_figures(report.text, language).items()
-               if v >= 10 or v != int(v) or m in SCALES or m in _PERCENTS}
+               if v >= 10 or v != int(v) or m in SCALES or m in _NOT_COUNTS}
     if not is_election(report.article.text):
         return figures
     # in an election story a share is a party's, not the one of whichever name is nearest (German cluster)
@@ -112,7 +119,8 @@ def _figures(report: VerifiedClaim) -> dict[str, float]:
     return figures | vote_shares(report.text, language)
 
 
-_PERCENTS = frozenset(["vote share", "turnout"])
+_NOT_COUNTS = frozenset(["vote share", "turnout", POWER_LOST])
+"""Percentages and figures of a unit: "5 GW lost" is as exact as 15 (a small whole count is left out)."""
 
 
 def _language(report: VerifiedClaim) -> str:

@@ -62,6 +62,19 @@ English, Spanish, Portuguese and German)."""
 _FOREIGN_UNITS = frozenset(["km", "kilómetros", "quilómetros", "quilômetros", "kilometer", "kilomètres", "uhr",
                             "horas", "hora", "stunden", "heures", "minutos", "minuten", "años", "anos", "jahre",
                             "habitantes", "einwohner", "millas", "meilen", "metros", "meter"])
+# Power figures: GW, or MW read as GW, so outlets writing either compare. Only an amount lost is one
+# quantity ("a total of 15 GW of energy disappeared" vs "Capacity losses ... exceeded 10 GW", Iberian
+# cluster); a level ("consumption ... plummeted to 12,425 megawatts"), a demand or a link's capacity
+# ("up to 950 megawatts") is another and gives no figure.
+_POWER_UNITS: dict[str, int] = {  # the unit's size in GW, inverted: 12,425 MW / 1000 is 12.425 exactly
+    **dict.fromkeys(["gw", "gigawatt", "gigawatts", "gigavatios", "gigavátios"], 1),
+    **dict.fromkeys(["mw", "megawatt", "megawatts", "megavatios", "megavátios", "mégawatts"], 1000),
+}
+POWER_LOST = "GW lost"
+_LOSS = re.compile(r"los[est]|loss(?:es)?|losing|disappear\w*|vanish\w*|p[ée]rdidas?|perd(?:ió|ieron|eu|eram|u|us|ita|ite)|"
+                   r"perdas?|desaparec\w+|verlust\w*|verloren|pertes?|disparu\w*", re.IGNORECASE)
+_LEVEL = frozenset(["to", "from", "hasta", "até", "auf", "jusqu'à", "fino"])
+"""Words before a power figure that make it a level, not an amount lost ("fell to 12 GW", "up to 950 MW")."""
 _FOREIGN_FORECAST = re.compile(r"(?:podr\w+|pode\w*|poder\w*|könnte\w*|pourrait|potrebbe|estim\w+|prev\w+|"
                                r"schätz\w*|prognos\w+)", re.IGNORECASE)
 _FOREIGN_JOINS = frozenset(["y", "e", "o", "ou", "und", "oder", "bis", "et", "a"])
@@ -151,9 +164,15 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
         if value is not None and not is_year(value):
             if english and after in _UNIT_MEASURES and not _joined(words, i):
                 measures_at.append((i + 1, _UNIT_MEASURES[after]))  # nearest of all: it is the next word
+            power = _POWER_UNITS.get(following)
+            if power is not None:
+                value = value / power
+                if _power_lost(words, i, language):
+                    measures_at.append((i + 1, POWER_LOST))
             forecast = any(forecast_word.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
             spread = "across" in (w.lower() for w in words[i + 1 : i + 1 + _ACROSS_WINDOW])
-            unit = after in _UNITS if english else after in _FOREIGN_UNITS
+            unit = (after in _UNITS if english else after in _FOREIGN_UNITS) or (
+                power is not None and not _power_lost(words, i, language))  # a level's figure is no count of anything
             figures_at.append((i, value, forecast, unit or spread or _joined(words, i, language), word[0].isdigit()))
         for part in word.lower().split("-"):
             measure = MEASURES.get(stem(part)) if english else FOREIGN_MEASURES.get(part)
@@ -179,6 +198,14 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
         if not skipped:  # a unit's figure or a range's end takes its measure word away, but states no figure of it
             found[measure] = value
     return tuple(found.items())
+
+
+def _power_lost(words: list[str], i: int, language: str) -> bool:
+    """The power figure at ``i`` is an amount lost: a loss word within :data:`MEASURE_WINDOW`, no level word
+    right before it, no range."""
+    near = words[max(0, i - MEASURE_WINDOW) : i + 2 + MEASURE_WINDOW]
+    return (any(_LOSS.fullmatch(w) for w in near) and not (i > 0 and words[i - 1].lower() in _LEVEL)
+            and not _joined(words, i, language))
 
 
 # Dates are no subject: "Myanmar’s death toll from Friday’s powerful earthquake reached 1,644" is Myanmar's.
@@ -254,7 +281,15 @@ def places_in(text: str, language: str = "en", article_text: str = "") -> frozen
     # "Myanmar's" and "Myanmar" are one place (live run: 144 and 694 dead were two conflicts)
     about = _CREDIT.sub("", text)
     names = (part for word in named_parties(about) for part in re.sub(r"['’]s$", "", word).lower().split("-"))
-    return frozenset(name for name in names if name and name not in _DATE_NAMES)
+    return frozenset(_COUNTRIES.get(name, name) for name in names
+                     if name and name not in _DATE_NAMES and name not in _POWER_UNITS)
+
+
+# A country's adjective names it: "The Spanish government ... 15 GW of energy disappeared" is about the
+# grid of Spain, as "Capacity losses in Spain and Portugal's power grids" (Iberian cluster).
+_COUNTRIES = {"spanish": "spain", "portuguese": "portugal", "french": "france", "german": "germany",
+              "italian": "italy", "thai": "thailand", "burmese": "myanmar", "chinese": "china", "indian": "india",
+              "russian": "russia", "ukrainian": "ukraine", "japanese": "japan", "mexican": "mexico"}
 
 
 # A figure whose place is named in another sentence ("At least 40 people died in this town alone",
@@ -286,18 +321,33 @@ def sentence_reports(articles: Sequence[Article]) -> list[VerifiedClaim]:
         if language != "en" and language not in FOREIGN_LANGUAGES:
             continue
         elsewhere = _ELSEWHERE if language == "en" else _FOREIGN_ELSEWHERE
-        for sentence in article.sentences:
-            text = article.text[sentence.start : sentence.end]
+        for k, sentence in enumerate(article.sentences):
+            start = sentence.start
+            text = article.text[start : sentence.end]
             shares = vote_shares(text, language) if is_election(article.text) else {}
             # another language's "en esta localidad" is the place the sentence names, if it names one (Valencia
             # cluster: "La alcaldesa de Paiporta ... 62 las personas fallecidas en esta localidad")
             named_here = language != "en" and len(places_in(text, language, article.text)) == 1
+            if language == "en" and elsewhere.search(text) and k > 0:
+                before = article.sentences[k - 1]
+                if _names_the_place(article.text[before.start : before.end]):
+                    start, named_here = before.start, True  # quoted together, the reader sees where "there" is
+                    text = article.text[start : sentence.end]
             if (not (_measured_figures(text, language) or shares) or (elsewhere.search(text) and not named_here)
                     or latin_language(text) != language):
                 continue  # one English page quoting a Spanish sentence (Iberian cluster: "La magnitud del apagón")
             if language != "en" and len(places_in(text, language, article.text)) > 1:
                 continue  # a figure beside the count of each of several places is their total, or any one's
                 # (Valencia cluster: "las primeras cifras recogían 13 fallecidos, ... en Paiporta ...; en Torrent, cinco")
-            match = QuoteMatch(sentence.start, sentence.end, "exact", 100.0)
+            match = QuoteMatch(start, sentence.end, "exact", 100.0)
             reports.append(VerifiedClaim.at(article, text, match, rank=1000 + sentence.index))
     return reports
+
+
+def _names_the_place(text: str) -> bool:
+    """The sentence names one place and gives no figure of its own: the place a next sentence's "there" or
+    "this town" is (Valencia cluster: "So far, more than 100 people have lost their lives, with the
+    province of Valencia bearing the brunt of the devastation. Officials say at least 92 deaths have been
+    confirmed there"). With two places, or a figure of its own, which one "there" is, is a guess."""
+    return len(places_in(text)) == 1 and not _measured_figures(text)
+
