@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Point, RejectedClaim
-from briefgen.repeats import fact_words, figures, rejected_repeats, repeats
+from briefgen.repeats import fact_words, figures, rejected_repeats, repeats, repeats_across
 from briefgen.stale import find_stale  # noqa: F401 - its import path before it had a module
 from briefgen.verify import (
     QuoteMatch,
@@ -363,13 +363,23 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), -echoes(g, groups), g.rank))
     kept: list[Group] = []
     left_out: list[tuple[Group, Group]] = []  # (repeat, the group whose point it repeats)
+
+    def repeat_of(a: Group, b: Group) -> bool:
+        return repeats(ra := representative(a), rb := representative(b)) or repeats_across(ra, rb)
+
+    def readable_over(a: Group, b: Group) -> bool:
+        # a point in the brief's language takes the place of one in another language that repeats it
+        # (German@10: "German conservatives won ... 28.5%" over "Die Union hat ... 28,6 Prozent ... gewonnen")
+        return not set(a.articles) <= set(foreign) and set(b.articles) <= set(foreign) and repeat_of(b, a)
+
     for group in ordered:
         if len(kept) == limit:
             break
-        best = representative(group)
-        if (earlier := next((k for k in kept if repeats(best, representative(k))), None)) is not None:
+        earlier = next((k for k in kept if repeat_of(group, k)), None)
+        if earlier is not None and not readable_over(group, earlier):
             left_out.append((group, earlier))
-        elif (i := next((i for i, k in enumerate(kept) if repeats(representative(k), best)), None)) is not None:
+        elif (i := next((i for i, k in enumerate(kept) if repeat_of(k, group) or (k is earlier)),
+                        None)) is not None:
             left_out = [(r, group if k is kept[i] else k) for r, k in left_out] + [(kept[i], group)]
             kept[i] = group
         else:
