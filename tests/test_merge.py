@@ -362,3 +362,31 @@ def _sentence_at(article: Article, opening: str) -> tuple[int, int]:
     match = locate_quote(opening, article)
     assert match is not None
     return next((s.start, s.end) for s in article.sentences if s.start <= match.start < s.end)
+
+
+def test_a_point_that_states_nothing_to_check_comes_after_those_that_do() -> None:
+    """Live runs of session 19: filler took three of ten places while figures and names waited below."""
+    from briefgen.verify import names_someone
+
+    valencia = ("One of the hardest-hit areas is Paiporta, a town of 29,000. Paiporta is the epicenter of the "
+                "tragedy. The floods left roads unrecognisable.")
+    assert names_someone("Paiporta is the epicenter of the tragedy.", valencia)  # the page capitalises it inside
+    assert not names_someone("The floods left roads unrecognisable.", valencia)
+    assert not names_someone("Causes of the incidents have not yet been identified.",
+                             "Power outages hit. Causes of the incidents have not yet been identified.")
+    assert not names_someone("If the federal funds rate continues to decrease, the cost of consumer borrowing "
+                             "should go down over time.", "If the federal funds rate continues to decrease.")
+    assert names_someone("Consumer prices remained above the Fed’s target.", "")
+    assert names_someone("Die Grünen erreichen elf Prozent.", "")  # German nouns: never taken for filler
+
+
+def test_filler_is_ordered_after_points_with_a_figure_or_a_name_of_the_same_support() -> None:
+    from briefgen.ingest import from_text
+    from briefgen.merge import Group, select_points, states_something
+
+    article = from_text("The floods left roads unrecognisable. Consumer prices rose 2.7% in November.", article_id="a")
+    filler = claim(article, "The floods left roads unrecognisable.", "The floods left roads unrecognisable.", 0)
+    figure = claim(article, "Consumer prices rose 2.7% in November.", "Consumer prices rose 2.7% in November.", 1)
+    assert not states_something(Group([filler])) and states_something(Group([figure]))
+    points, _ = select_points([Group([filler]), Group([figure])], {"a": "A"}, limit=1)
+    assert [p.text for p in points] == ["Consumer prices rose 2.7% in November."]  # the model listed the filler first

@@ -31,7 +31,7 @@ from briefgen.verify.quotes import (
     sentence_span,
 )
 from briefgen.verify.instructions import may_hold_instruction
-from briefgen.verify.names import sentence_case
+from briefgen.verify.names import names_someone, sentence_case
 from briefgen.verify.summary import clause_problems, summary_problems
 from briefgen.verify.support import (
     ALIASES,
@@ -52,6 +52,7 @@ from briefgen.verify.support import (
 from briefgen.verify.text import fold_char, normalize, normalize_with_map
 
 __all__ = [
+    "names_someone",
     "clause_problems",
     "sentence_case",
     "summary_problems",

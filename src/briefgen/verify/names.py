@@ -104,3 +104,21 @@ def _capitalised_inside(word: str, support: str) -> bool:
     """Whether ``support`` writes ``word`` capitalised other than as the first word of a sentence or line."""
     return any(not re.search(r"(?:^|[.!?:]['\"”’)]*\s+|\n\s*|[\"“‘(]\s*)$", support[: m.start()])
                for m in re.finditer(rf"\b{re.escape(word)}\b", support))
+
+
+_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'.-]*")
+
+
+def names_someone(text: str, article_text: str) -> bool:
+    """Whether ``text`` names someone or something: a capitalised word inside the sentence, or its
+    opening word when ``article_text`` capitalises that word inside a sentence too ("Paiporta is the
+    epicenter ...", not "Causes of the incidents ..."). Used to tell a point that states something a
+    reader can check from filler (:func:`briefgen.merge.states_something`)."""
+    words = list(_WORD.finditer(text.strip()))
+    if not words:
+        return False
+    opening = words[0].start() == 0
+    inside = [m for m in words if not opening or m.start() > 0]
+    if any(not re.search(r"[.!?][\"”’)]*\s+$", text[: m.start()]) for m in inside):
+        return True
+    return opening and _capitalised_inside(words[0].group(0).rstrip(".’'"), article_text)
