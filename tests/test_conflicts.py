@@ -9,7 +9,8 @@ from __future__ import annotations
 from briefgen.brief import Article
 from briefgen.conflicts import number_conflicts, same_quantity
 from briefgen.ingest import load_article
-from briefgen.merge import build_points, group_claims
+from briefgen.merge import group_claims
+from briefgen.ranking import build_points
 
 from .conftest import ROOT
 from .test_merge import claim  # the claim verified at the sentence holding ``quote``

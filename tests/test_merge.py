@@ -12,7 +12,8 @@ from briefgen.conflicts import (
     number_conflicts,
 )
 from briefgen.ingest import load_article
-from briefgen.merge import VerifiedClaim, build_points, find_stale, group_claims
+from briefgen.merge import VerifiedClaim, find_stale, group_claims
+from briefgen.ranking import build_points
 from briefgen.verify import locate_quote
 
 from .conftest import ROOT, seed_paths
@@ -243,7 +244,7 @@ def test_a_fact_an_article_states_twice_is_one_point() -> None:
     assert point.text == totals and len(point.citations) == 2
     # from another article, the second sentence's other names keep it from being cited for the totals; the
     # totals add no figure and no name to it, so they are left out as its repeat (briefgen.repeats)
-    from briefgen.merge import select_points
+    from briefgen.ranking import select_points
 
     other = from_text(bodies, article_id="005")
     claims = [claim(article, totals, totals), claim(other, bodies, bodies, rank=2)]
@@ -275,7 +276,7 @@ def _seeds_kursk() -> tuple[VerifiedClaim, VerifiedClaim]:
 def test_one_fact_in_other_words_is_one_point_and_the_repeat_is_rejected_naming_it() -> None:
     # seeds@10: two points said North Korea sends thousands of workers to Kursk; neither sentence states the
     # other's text ("deminers"; "Ukraine"), so the one that adds nothing (no figure, no name) is left out.
-    from briefgen.merge import select_points
+    from briefgen.ranking import select_points
 
     deminers, rebuilding = _seeds_kursk()
     points, rejected = select_points(group_claims([deminers, rebuilding]), {}, limit=5)
@@ -343,7 +344,8 @@ def test_words_a_point_shares_with_a_fact_it_mentions_in_passing_are_no_repeat()
 def test_a_point_of_an_english_brief_shows_its_english_sentence_when_it_cites_one() -> None:
     """Myanmar, live run: the point was the Spanish sentence (it has the most numbers, a date among
     them) while the English sentence it cites for sharing 694 and 1,670 says the same in English."""
-    from briefgen.merge import Group, select_points
+    from briefgen.merge import Group
+    from briefgen.ranking import select_points
 
     folder = ROOT / "eval" / "clusters" / "myanmar-quake-2025"
     spanish = load_article(folder / "004_actualidad-uy.txt")
@@ -382,7 +384,8 @@ def test_a_point_that_states_nothing_to_check_comes_after_those_that_do() -> Non
 
 def test_filler_is_ordered_after_points_with_a_figure_or_a_name_of_the_same_support() -> None:
     from briefgen.ingest import from_text
-    from briefgen.merge import Group, select_points, states_something
+    from briefgen.merge import Group
+    from briefgen.ranking import select_points, states_something
 
     article = from_text("The floods left roads unrecognisable. Consumer prices rose 2.7% in November.", article_id="a")
     filler = claim(article, "The floods left roads unrecognisable.", "The floods left roads unrecognisable.", 0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from briefgen.brief import Article
 from briefgen.ingest import load_article
-from briefgen.merge import VerifiedClaim, group_claims, select_points
+from briefgen.merge import VerifiedClaim, group_claims
+from briefgen.ranking import select_points
 from briefgen.repeats import near, outcomes, repeats_across
 from briefgen.verify import locate_quote
 

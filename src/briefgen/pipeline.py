@@ -60,7 +60,7 @@ from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
 from briefgen.measures import sentence_reports
-from briefgen.merge import VerifiedClaim, find_stale, group_claims, select_points
+from briefgen.merge import VerifiedClaim, find_stale, group_claims
 from briefgen.notices import (
     KIND_LABEL,
     foreign_articles,
@@ -69,6 +69,7 @@ from briefgen.notices import (
     no_usable_output,
 )
 from briefgen.prompts import load_template, prompt_version
+from briefgen.ranking import select_points
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
 """Called as ``progress(event, data)``; events: loaded, extracted, synthesized, done."""

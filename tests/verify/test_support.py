@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from briefgen.ingest import from_text, load_article
-from briefgen.merge import VerifiedClaim, build_points, group_claims
+from briefgen.merge import VerifiedClaim, group_claims
+from briefgen.ranking import build_points
 from briefgen.llm.schemas import ExtractedClaim, Synthesis, claim_problem, resolve_claim, summary_problems
 from briefgen.verify.names import multiword_names
 from briefgen.verify import defined_aliases, locate_quote, sentence_span, support_problems

@@ -113,7 +113,7 @@ def names_someone(text: str, article_text: str) -> bool:
     """Whether ``text`` names someone or something: a capitalised word inside the sentence, or its
     opening word when ``article_text`` capitalises that word inside a sentence too ("Paiporta is the
     epicenter ...", not "Causes of the incidents ..."). Used to tell a point that states something a
-    reader can check from filler (:func:`briefgen.merge.states_something`)."""
+    reader can check from filler (:func:`briefgen.ranking.states_something`)."""
     words = list(_WORD.finditer(text.strip()))
     if not words:
         return False
