@@ -228,3 +228,11 @@ def test_a_page_in_another_language_that_gave_no_claim_is_named_with_what_was_tr
     [warning] = language_warnings([german], {german.id}, [], [], "English")
     assert warning == (f"{german.id}: written in de, not English; none of the sentences picked from it could be "
                        "cited (see rejected); it is listed in the sources but not cited")
+
+
+def test_a_heading_asked_as_a_question_is_no_claim() -> None:
+    """Fed cluster, live run (session 19, fed-rate-cut-dec-2024@11): the page's heading "When Was The Last
+    Fed Reserve Interest Rate Cut?" was copied as a claim, grounded on itself and shipped as a point."""
+    assert "question" in (form_problem("When Was The Last Fed Reserve Interest Rate Cut?") or "")
+    assert "question" in (form_problem('Why did the Fed cut rates again?"') or "")
+    assert form_problem("The Fed cut rates by a quarter point on Wednesday.") is None

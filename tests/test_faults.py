@@ -469,3 +469,20 @@ def test_a_raw_line_break_inside_a_claim_is_mended_without_a_reask(server: FakeO
     assert len(server.requests) == 1 and brief.usage.reasks == 0
     assert any(p.text.startswith("The dispatch of North Korean workers appears") for p in
                [*brief.points, *brief.background])
+
+
+def test_a_fallback_headline_names_what_it_is_about() -> None:
+    """Valencia, live run (session 19, valencia-floods-2024@10): "62 dead according to the latest official
+    figure." headed the brief; the 62 are Paiporta's, named a sentence earlier in the article."""
+    from briefgen.brief import Citation, Point
+    from briefgen.fallback import fallback_headline_point
+
+    def point(text: str) -> Point:
+        cited = Citation(article_id="x", sentence_index=0, start=0, end=len(text), quote=text)
+        return Point(text=text, citations=[cited], articles=["x"], outlets=1)
+
+    paiporta = point("62 dead according to the latest official figure.")
+    spain = point("The death toll from Spain’s worst floods in decades has soared to 158, emergency services and "
+                  "officials say, as rescue services work frantically to find survivors.")
+    assert fallback_headline_point([paiporta, spain]) is spain
+    assert fallback_headline_point([paiporta]) is paiporta  # the only one: still the headline

@@ -393,3 +393,30 @@ def test_filler_is_ordered_after_points_with_a_figure_or_a_name_of_the_same_supp
     assert not states_something(Group([filler])) and states_something(Group([figure]))
     points, _ = select_points([Group([filler]), Group([figure])], {"a": "A"}, limit=1)
     assert [p.text for p in points] == ["Consumer prices rose 2.7% in November."]  # the model listed the filler first
+
+
+def test_an_opening_function_word_names_no_one_even_where_the_page_capitalises_it_inside() -> None:
+    """Fed, live run (session 19): "The federal funds rate is the target interest rate ..." ranked as a point
+    stating something because Newsweek's page writes "The" inside a sentence ("... told The Hill")."""
+    from briefgen.verify import names_someone
+
+    page = "It was a close call, Powell told The Hill. The federal funds rate is the target interest rate."
+    assert not names_someone("The federal funds rate is the target interest rate.", page)
+    assert names_someone("Powell called it a closer call.", page)
+
+
+def test_a_sentence_without_the_points_figure_is_not_cited_for_it() -> None:
+    """German cluster, live run (session 19, german-election-2025@12): "Chancellor Olaf Scholz's Social
+    Democrats fell to 16.5%." cited, beside News Minimalist's sentence, Foster Instant News' "Chancellor Olaf
+    Scholz has acknowledged defeat ...", which shares five of its six words and not the 16.5."""
+    from briefgen.ranking import select_points
+
+    minimalist, foster = _cluster("german-election-2025", "004"), _cluster("german-election-2025", "003")
+    fell = "Chancellor Olaf Scholz's Social Democrats (SPD) fell to 16.5%"
+    defeat = "Chancellor Olaf Scholz has acknowledged defeat for his centre-left Social Democrats"
+    claims = [claim(minimalist, "Chancellor Olaf Scholz's Social Democrats fell to 16.5%", fell, 0),
+              claim(foster, foster.text[slice(*_sentence_at(foster, defeat))], defeat, 1)]
+    points, _ = select_points(group_claims(claims), {}, limit=10)
+    [spd] = [p for p in points if "16.5" in p.text]
+    assert all("16.5" in c.quote for c in spd.citations)
+    assert any(p.text.startswith("Chancellor Olaf Scholz has acknowledged defeat") for p in points)

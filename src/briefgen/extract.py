@@ -222,6 +222,10 @@ def form_problem(claim: str) -> str | None:
         # (the sentence goes on: 'Pyongyang's "unlawful" weapons of mass destruction ...')
         # live seeds run: "... according to a report by Radio Free Asia (RFA) on." (the date dropped)
         return f'it stops mid-phrase ("{last}" at the end); finish the phrase with the sentence\'s words'
+    if claim.rstrip(" \"'”’)").endswith("?"):
+        # Fed cluster, live run (session 19): the heading "When Was The Last Fed Reserve Interest Rate
+        # Cut?" was copied as a claim, grounded on itself and shipped as a point
+        return "it asks a question (a heading?) and states no fact; write what happened, who did it and what was said"
     if len(claim.split()) < MIN_CLAIM_WORDS:
         # live seeds run: the byline "Rosyn Park reports." was copied as a claim and shipped as a point
         return "it states no fact; write what happened, who did it and what was said"

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from briefgen.brief import Point
+from briefgen.verify import names_someone
 
 
 def as_sentence(text: str) -> str:
@@ -49,12 +50,20 @@ def _standalone_first(points: Sequence[Point]) -> list[Point]:
     return sorted(points, key=lambda p: leans_on_context(p.text))
 
 
+def _names_its_subject(point: Point) -> bool:
+    """Whether a point names who or what it is about, judged against its own quotes. Valencia, live run
+    (session 19): "62 dead according to the latest official figure." headed the brief; the town, Paiporta,
+    is named a sentence earlier in its article, and the reader of a headline sees no sentence before it."""
+    return names_someone(point.text, " ".join(c.quote for c in point.citations))
+
+
 def fallback_headline_point(points: Sequence[Point]) -> Point:
     """The point a failed headline falls back to: the first of the top three (the most outlets, then
-    the most echoed) of at most :data:`HEADLINE_WORDS` words, else the shortest of them. Live runs:
+    the most echoed; one that names its subject and leans on no unseen sentence first) of at most
+    :data:`HEADLINE_WORDS` words, else the shortest of them. Live runs:
     "the shortest of the top three" made "Additionally, the Fed is now penciling in just two rate
     cuts in 2025, ..." the Fed brief's headline over the rate cut four outlets reported."""
-    top = _standalone_first(points[:3])
+    top = sorted(_standalone_first(points[:3]), key=lambda p: not _names_its_subject(p))
     return next((p for p in top if len(p.text.split()) <= HEADLINE_WORDS), None) or min(
         top, key=lambda p: len(p.text.split()))
 

@@ -14,13 +14,14 @@ from collections.abc import Collection, Sequence
 from briefgen.brief import Point, RejectedClaim
 from briefgen.merge import (
     Group,
+    VerifiedClaim,
     merge_groups,
     representative,
     similarity,
     split_incompatible,
     to_point,
 )
-from briefgen.repeats import rejected_repeats, repeats, repeats_across
+from briefgen.repeats import adds_nothing, fact_words, rejected_repeats, repeats, repeats_across
 from briefgen.verify import names_someone
 
 ECHO_SIMILARITY = 25.0
@@ -38,6 +39,15 @@ def echoes(group: Group, groups: Sequence[Group]) -> int:
     own = set(group.articles)
     return len({c.article.id for other in groups if other is not group for c in other.claims
                 if c.article.id not in own and similarity(best, c) >= ECHO_SIMILARITY})
+
+
+def part_of(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
+    """Every fact word of ``repeat`` (two at least) is one of ``kept``'s, and it adds no number or name:
+    it says part of the kept point. Fed cluster, live run: "The Fed cut interest rates." beside "The Fed
+    lowered its benchmark interest rate by 25 basis points."; its sentence lacks the 25, so it cannot be
+    cited for that point (:func:`briefgen.merge.same_fact`), and it is left out as its repeat instead."""
+    words = fact_words(repeat.text)
+    return len(words) >= 2 and words <= fact_words(kept.text) and adds_nothing(repeat, kept)
 
 
 def states_something(group: Group) -> bool:
@@ -72,7 +82,8 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     left_out: list[tuple[Group, Group]] = []  # (repeat, the group whose point it repeats)
 
     def repeat_of(a: Group, b: Group) -> bool:
-        return repeats(ra := representative(a), rb := representative(b)) or repeats_across(ra, rb)
+        ra, rb = representative(a), representative(b)
+        return repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb)
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it

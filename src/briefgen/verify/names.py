@@ -121,4 +121,6 @@ def names_someone(text: str, article_text: str) -> bool:
     inside = [m for m in words if not opening or m.start() > 0]
     if any(not re.search(r"[.!?][\"”’)]*\s+$", text[: m.start()]) for m in inside):
         return True
-    return opening and _capitalised_inside(words[0].group(0).rstrip(".’'"), article_text)
+    first = words[0].group(0).rstrip(".’'")
+    # "The federal funds rate is ...": an opening "The" the page also writes inside a sentence names no one
+    return opening and first.lower() not in STOPWORDS and _capitalised_inside(first, article_text)
