@@ -420,3 +420,16 @@ def test_a_sentence_without_the_points_figure_is_not_cited_for_it() -> None:
     [spd] = [p for p in points if "16.5" in p.text]
     assert all("16.5" in c.quote for c in spd.citations)
     assert any(p.text.startswith("Chancellor Olaf Scholz has acknowledged defeat") for p in points)
+
+
+def test_one_another_is_no_figure_that_makes_a_point_state_something() -> None:
+    """Fed, live run (session 19): Newsweek's definition of the federal funds rate ("... lend their extra
+    reserves to one another overnight.") ranked third of ten: "one another" was read as the number 1."""
+    from briefgen.ingest import from_text
+    from briefgen.merge import Group
+    from briefgen.ranking import states_something
+
+    text = ("The federal funds rate is the target interest rate at which commercial banks borrow and lend their "
+            "extra reserves to one another overnight.")
+    article = from_text(text, article_id="n")
+    assert not states_something(Group([claim(article, text, "The federal funds rate is the target", 0)]))

@@ -422,3 +422,16 @@ def test_each_clause_of_a_headline_or_lede_is_said_by_one_point() -> None:
             "election, according to projections.")
     assert summary_problems("Conservatives win 28.5% of vote, opposition leader wins easy victory",
                             f"{won}\n{merz}", points=[won, merz]) == []
+
+
+def test_a_speculation_keeps_who_speculates() -> None:
+    """Seeds, live run (session 19): "The dispatch of North Korean workers appears to be part of a new agreement
+    between Russian President Vladimir Putin and North Korean leader Kim Jong-un." shipped as a background point;
+    koreadaily.com's sentence ends ", CNR speculated." The claim is completed with who speculates, or refused."""
+    from briefgen.llm.schemas import StatedClaim
+
+    article = load_article(SEEDS / "004_e167796fe4bed679.txt")
+    claim = StatedClaim(claim="The dispatch of North Korean workers appears to be part of a new agreement between "
+                              "Russian President Vladimir Putin and North Korean leader Kim Jong-un.")
+    resolution = resolve_claim(claim, article)
+    assert resolution.match is None or "CNR" in (resolution.text or "")

@@ -13,7 +13,7 @@ import re
 _ACCORDING = re.compile(r"\baccording to ([^.;:!?]+)", re.IGNORECASE)
 _SPEECH_VERB = re.compile(
     r"\b(?:(?:has|have|had|was|were)\s+)?(said|says|told|reported|claimed|stated|alleged|"
-    r"insisted|warned|noted|estimated|cited|wrote)\b"
+    r"insisted|warned|noted|estimated|cited|wrote|speculated)\b"
 )
 _SUBORDINATORS = frozenset(["after", "before", "as", "when", "while", "since", "because", "until", "once", "if", "though",
                            "although", "where", "whereas"])

@@ -42,7 +42,7 @@ _ATTRIBUTION = (
     r"announced|announces|stated|alleged|alleges|quoted|quoting|cited|citing|insisted|insists|noted|"
     r"confirmed|confirms|denied|denies|warned|warns|asserted|wrote|writes|estimated|estimates|assessed|"
     r"believed|believes|accused|accuses|described|describes|called|urged|urges|argued|argues|suggested|"
-    r"suggests|acknowledged|admitted|declared|declares|indicated|revealed"
+    r"suggests|acknowledged|admitted|declared|declares|indicated|revealed|speculated|speculates"
 )
 # Reporting proper: who the sentence says the information comes from. Verbs such as
 # "declared", "confirmed", "announced" are events as well as speech: "Thailand declared a
@@ -52,7 +52,9 @@ _REPORTING = (
     r"said|says|say|saying|told|tells|according to|according|claimed|claims|claiming|reported|reports|reporting|"
     r"stated|alleged|alleges|quoted|quoting|cited|citing|insisted|insists|noted|warned|warns|asserted|wrote|"
     r"writes|estimated|estimates|believed|believes|argued|argues|suggested|suggests|acknowledged|admitted|"
-    r"indicated|reportedly|allegedly|considers|considered"
+    r"indicated|reportedly|allegedly|considers|considered|"
+    # seeds, live run (session 19): "..., CNR speculated." shipped as a background point without "CNR speculated"
+    r"speculated|speculates"
 )
 _REPORTING_RE = re.compile(rf"(?<![\w'])(?:{_REPORTING})(?![\w])")
 _FUTURE_RE = re.compile(rf"(?<![\w'])(?:{_FUTURE})(?![\w])")
