@@ -101,10 +101,10 @@ def default_headline(model: str) -> HeadlineMode:
     """Where the headline and lede come from by default: the top points for the packaged small models,
     on the local runtime or any server running them; a headline call for any other model.
 
-    The 1.5B model's own headline shipped in 14 of the 50 saved live runs (bench/results/live, each
-    checked by the code of its day) and in 1 of the latest 6 (session 17); a failed one costs its
+    The 1.5B model's own headline shipped in 13 of the 57 saved live runs before session 19
+    (bench/results/live, each checked by the code of its day) and in 1 of the latest 6 (session 17); a failed one costs its
     call and a re-ask (14-27 s of a 70-110 s brief, ~1,500 prompt and ~130 output tokens: a fifth of
-    the seeds brief's prompt) and then falls back to the top points anyway. One of the 14, "Fed cuts
+    the seeds brief's prompt) and then falls back to the top points anyway. One of the 13, "Fed cuts
     rates to 3.9% by end of 2025", was false (3.9 % is a projection).
     """
     from briefgen.local.weights import PACKAGED_MODELS

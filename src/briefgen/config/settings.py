@@ -68,7 +68,7 @@ class Settings(BaseModel):
         description="Where the headline and lede come from: 'model' (one call writes them from the top points, "
         "checked clause by clause against them) or 'points' (the top points themselves, no call). Default: "
         "'points' for the packaged local models, whose headlines failed the checks in 5 of the last 6 live "
-        "runs, wherever they run; 'model' otherwise.",
+        "runs (44 of 57 saved), wherever they run; 'model' otherwise.",
     )
     http_transport: HttpTransport = Field(
         default="aiohttp",
