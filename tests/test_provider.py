@@ -258,30 +258,24 @@ def test_cli_api_key_goes_to_briefgen_base_url(
     assert len(server.requests) == 2
 
 
-def test_the_packaged_models_repair_by_sentence_and_others_by_model_unless_told() -> None:
-    """The 1.5B model's repair answers were copies of their sentences or failed translations (live runs),
-    on the local runtime or on a server running it; another model is asked. Either can be set
-    explicitly (BRIEFGEN_REPAIR)."""
-    assert resolve_provider(Settings.resolve(env={}), env={}, start_local=False).repair == "sentence"
+@pytest.mark.parametrize(("setting", "packaged", "other", "explicit"), [
+    # The 1.5B model's repair answers were copies of their sentences or failed translations (live runs).
+    ("repair", "sentence", "model", "off"),
+    # Its own headline failed the checks in 5 of its last 6 live runs (seeds@13: "Russia Plans to Send
+    # Thousands of North Korean Workers to Kursk Region", twice), after a call and a re-ask.
+    ("headline", "points", "model", "points"),
+])
+def test_the_packaged_models_defaults_differ_from_other_models_unless_told(
+    setting: str, packaged: str, other: str, explicit: str
+) -> None:
+    """On the local runtime or on a server running a packaged model, repair is by sentence and the headline
+    is the top points'; another model is asked for both. Either can be set explicitly (BRIEFGEN_<SETTING>)."""
+    assert getattr(resolve_provider(Settings.resolve(env={}), env={}, start_local=False), setting) == packaged
     served = Settings.resolve(env={}, base_url=BG_URL, model="qwen2.5-coder-1.5b")
-    assert resolve_provider(served, env={}, start_local=False).repair == "sentence"
-    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL), env={}, start_local=False).repair == "model"
-    told = {"BRIEFGEN_REPAIR": "model"}
-    assert resolve_provider(Settings.resolve(env=told), env=told, start_local=False).repair == "model"
-    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL, repair="off"), env={},
-                            start_local=False).repair == "off"
-
-
-def test_the_packaged_models_take_their_headline_from_the_points_and_others_ask_unless_told() -> None:
-    """The 1.5B model's own headline failed the checks in 5 of its last 6 live runs (seeds@13: "Russia Plans
-    to Send Thousands of North Korean Workers to Kursk Region", twice: in the points North Korea sends them),
-    after a call and a re-ask; with it the headline is the top points' own, with no call. Another model is
-    asked. Either can be set explicitly (BRIEFGEN_HEADLINE)."""
-    assert resolve_provider(Settings.resolve(env={}), env={}, start_local=False).headline == "points"
-    served = Settings.resolve(env={}, base_url=BG_URL, model="qwen2.5-coder-1.5b")
-    assert resolve_provider(served, env={}, start_local=False).headline == "points"
-    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL), env={}, start_local=False).headline == "model"
-    told = {"BRIEFGEN_HEADLINE": "model"}
-    assert resolve_provider(Settings.resolve(env=told), env=told, start_local=False).headline == "model"
-    assert resolve_provider(Settings.resolve(env={}, base_url=BG_URL, headline="points"), env={},
-                            start_local=False).headline == "points"
+    assert getattr(resolve_provider(served, env={}, start_local=False), setting) == packaged
+    assert getattr(resolve_provider(Settings.resolve(env={}, base_url=BG_URL), env={}, start_local=False),
+                   setting) == other
+    told = {f"BRIEFGEN_{setting.upper()}": other}
+    assert getattr(resolve_provider(Settings.resolve(env=told), env=told, start_local=False), setting) == other
+    assert getattr(resolve_provider(Settings.resolve(env={}, base_url=BG_URL, **{setting: explicit}), env={},
+                                    start_local=False), setting) == explicit

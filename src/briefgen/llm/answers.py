@@ -165,9 +165,11 @@ def raw_json(completion: Any) -> dict[str, Any] | None:
 
 
 
-def _json_without_raw_controls(text: str) -> str | None:
+def _json_without_raw_controls(text: str | None) -> str | None:
     """``text`` re-encoded when it is JSON only once raw control characters inside strings are allowed
     (``json.loads(strict=False)``); ``None`` when it is valid JSON already, or not JSON either way."""
+    if not text:
+        return None
     try:
         json.loads(text)
         return None
