@@ -165,14 +165,15 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
             if english and after in _UNIT_MEASURES and not _joined(words, i):
                 measures_at.append((i + 1, _UNIT_MEASURES[after]))  # nearest of all: it is the next word
             power = _POWER_UNITS.get(following)
+            lost = power is not None and _power_lost(words, i, language)
             if power is not None:
                 value = value / power
-                if _power_lost(words, i, language):
+                if lost:
                     measures_at.append((i + 1, POWER_LOST))
             forecast = any(forecast_word.fullmatch(w) for w in words[max(0, i - FORECAST_WINDOW) : i])
             spread = "across" in (w.lower() for w in words[i + 1 : i + 1 + _ACROSS_WINDOW])
             unit = (after in _UNITS if english else after in _FOREIGN_UNITS) or (
-                power is not None and not _power_lost(words, i, language))  # a level's figure is no count of anything
+                power is not None and not lost)  # a level's figure is no count of anything
             figures_at.append((i, value, forecast, unit or spread or _joined(words, i, language), word[0].isdigit()))
         for part in word.lower().split("-"):
             measure = MEASURES.get(stem(part)) if english else FOREIGN_MEASURES.get(part)

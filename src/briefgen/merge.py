@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Point
+from briefgen.ingest.dates import MONTHS
 from briefgen.repeats import fact_words, figures
 from briefgen.stale import find_stale  # noqa: F401 - its import path before it had a module
 from briefgen.verify import (
@@ -247,15 +248,18 @@ def same_fact(best: VerifiedClaim, claim: VerifiedClaim) -> bool:
         numbers or (figures_stated and (words or contained(claim, best))))
 
 
-_DAY_OF_MONTH = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b"
-    r"|\b(\d{1,2})\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b")
+_DAY_OF_MONTH = re.compile(rf"\b{MONTHS}\.?\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+{MONTHS}\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _days_of_month(text: str) -> frozenset[float]:
+    # cached: same_fact asks it of the same point for every member, and merge_groups again per union
+    return frozenset(float(d) for m in _DAY_OF_MONTH.finditer(text) for d in m.groups() if d)
 
 
 def _measured(claim: VerifiedClaim) -> frozenset[float]:
     """A claim's salient figures less the days of a month ("December 18"): what it measures."""
-    days = {float(d) for m in _DAY_OF_MONTH.finditer(claim.text) for d in m.groups() if d}
-    return claim.salient - days
+    return claim.salient - _days_of_month(claim.text)
 
 
 @lru_cache(maxsize=4096)

@@ -316,8 +316,7 @@ class Briefer:
             return "No verifiable claims", "No claim in the articles could be verified against their text.", None, [], None
         own = [p for p in points if not in_other_language(p, foreign)] or points
         if self.provider.headline == "points":
-            top = fallback_headline_point(own)
-            return headline_of(top.text), fallback_lede_of(top, own), None, [], None
+            return (*_from_points(own), None, [], None)
         shown = own[:SYNTH_POINTS]
         points_text = "\n".join(f"{i}. {p.text}" for i, p in enumerate(shown, 1))
         messages = load_template("synthesize").render(language=self.settings.language, points=points_text)
@@ -337,9 +336,7 @@ class Briefer:
             return result.value.headline.strip().rstrip("."), result.value.lede.strip(), result.usage, [], None
         # The first short one of the top three points (live seeds run: the top point's 45 words made a
         # poor headline), not one from an article in another language (German cluster: a German headline).
-        top = fallback_headline_point(own)
-        fallback_headline = headline_of(top.text)
-        fallback_lede = fallback_lede_of(top, own)
+        fallback_headline, fallback_lede = _from_points(own)
         if _parses(Synthesis, result.raw_json):
             rejected = [
                 RejectedClaim(
@@ -353,6 +350,12 @@ class Briefer:
             return fallback_headline, fallback_lede, result.usage, rejected, None
         error = result.failure or ModelOutputError("the model gave no usable headline")
         return fallback_headline, fallback_lede, result.usage, [], error
+
+
+def _from_points(points: list[Point]) -> tuple[str, str]:
+    """Headline and lede made of the top points themselves (:mod:`briefgen.fallback`)."""
+    top = fallback_headline_point(points)
+    return headline_of(top.text), fallback_lede_of(top, points)
 
 
 def _support_text(points: list[Point]) -> str:

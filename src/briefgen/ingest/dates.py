@@ -14,10 +14,10 @@ from datetime import date
 
 from dateutil import parser as date_parser
 
-_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-_MDY = rf"{_WEEKDAY}{_MONTHS}\.?\s+\d{{1,2}},?\s+\d{{4}}"
-_DMY = rf"\d{{1,2}}\s+{_MONTHS}\.?,?\s+\d{{4}}"
+_MDY = rf"{_WEEKDAY}{MONTHS}\.?\s+\d{{1,2}},?\s+\d{{4}}"
+_DMY = rf"\d{{1,2}}\s+{MONTHS}\.?,?\s+\d{{4}}"
 _ISO = r"\d{4}-\d{2}-\d{2}"
 
 _LABELLED = re.compile(rf"\b(?:date|published|posted|updated)\s*:?\s*({_ISO}|{_MDY}|{_DMY})", re.IGNORECASE)

@@ -114,11 +114,12 @@ def names_someone(text: str, article_text: str) -> bool:
     opening word when ``article_text`` capitalises that word inside a sentence too ("Paiporta is the
     epicenter ...", not "Causes of the incidents ..."). Used to tell a point that states something a
     reader can check from filler (:func:`briefgen.ranking.states_something`)."""
-    words = list(_WORD.finditer(text.strip()))
+    text = text.strip()  # offsets below are into the stripped text
+    words = list(_WORD.finditer(text))
     if not words:
         return False
     opening = words[0].start() == 0
-    inside = [m for m in words if not opening or m.start() > 0]
+    inside = words[1:] if opening else words
     if any(not re.search(r"[.!?][\"”’)]*\s+$", text[: m.start()]) for m in inside):
         return True
     first = words[0].group(0).rstrip(".’'")
