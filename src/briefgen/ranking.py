@@ -22,7 +22,15 @@ from briefgen.merge import (
     split_incompatible,
     to_point,
 )
-from briefgen.repeats import adds_nothing, fact_words, rejected_repeats, repeats, repeats_across
+from briefgen.repeats import (
+    adds_nothing,
+    fact_words,
+    rejected_repeats,
+    repeats,
+    repeats_across,
+    says_nothing_new,
+    sentence_repeats,
+)
 from briefgen.verify import names_someone
 
 ECHO_SIMILARITY = 25.0
@@ -74,8 +82,9 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     model listed them; and the repeats left out.
 
     A point that states an earlier one's fact in other words, adding nothing, is left out
-    (:func:`briefgen.repeats.repeats`); when the earlier one adds nothing to it, the later (fuller)
-    one takes its place. Either way the claims left out are returned as rejected, naming the point.
+    (:func:`briefgen.repeats.repeats`), and so is one whose figures and names the earlier points give
+    between them (:func:`briefgen.repeats.says_nothing_new`); when the earlier one adds nothing to it,
+    the later (fuller) one takes its place. Either way the claims left out are returned as rejected, naming the point.
     """
     groups = merge_groups([part for group in groups for part in split_incompatible(group)])
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), not states_something(g),
@@ -85,7 +94,7 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
 
     def repeat_of(a: Group, b: Group) -> bool:
         ra, rb = representative(a), representative(b)
-        return repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb)
+        return repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it
@@ -96,6 +105,9 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
         if len(kept) == limit:
             break
         earlier = next((k for k in kept if repeat_of(group, k)), None)
+        if earlier is None:
+            said = says_nothing_new(representative(group), [representative(k) for k in kept])
+            earlier = next((k for k in kept if representative(k) is said), None)
         if earlier is not None and not readable_over(group, earlier):
             left_out.append((group, earlier))
         elif (i := next((i for i, k in enumerate(kept) if repeat_of(k, group) or (k is earlier)),

@@ -11,7 +11,9 @@ may be cited for the other: the brief keeps one point and moves the other out as
 :class:`~briefgen.brief.RejectedClaim` (stage ``"merge"``) naming the point it repeats.
 
 A point is a repeat only when it says nothing the kept one lacks (:func:`adds_nothing`: every
-number, every name) and the two are one fact by general signals (:func:`repeats`). Where one of the
+number, every name) and the two are one fact by general signals (:func:`repeats`), read on the claim
+or on its whole sentence (:func:`sentence_repeats`); or when it states a kept point's fact and the
+kept points give every number and name it has between them (:func:`says_nothing_new`). Where one of the
 two is in another language than English, a figure within rounding and an outcome said in a word of
 each language (:func:`repeats_across`) stand in for the shared words.
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,6 +31,7 @@ from briefgen.brief import RejectedClaim
 from briefgen.verify import (
     attribution_phrase,
     content_words,
+    extract_numbers,
     is_year,
     language_code,
     named_parties,
@@ -47,6 +52,10 @@ MERGE_SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset({"cut", "lower", "reduc", "slash", "trim"}),
     frozenset({"rais", "hike", "increas"}),
     frozenset({"elect", "poll", "vote"}),
+    # Iberian@11: "Power outages are reported from the whole of Spain and Portugal." beside "A major
+    # blackout hit Spain and Portugal, leaving millions of people without electricity."
+    frozenset({"blackout", "outag"}),
+    frozenset({"electr", "power"}),
 )
 _FACT_FORM = {word: min(group) for group in MERGE_SYNONYMS for word in group}
 
@@ -126,22 +135,50 @@ def _english(claim: VerifiedClaim) -> bool:
     return language_code(claim.article.language or "en") == "en"
 
 
-def repeats(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
+def repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
     """Whether ``repeat`` states ``kept``'s fact in other words, adding nothing (:func:`adds_nothing`).
 
     One fact: a shared figure or the same counts (two or more), or a shared named party, as the
     anchor; then shared statement words, :data:`FIGURE_WORDS` with a figure, else
-    :data:`REPEAT_WORDS` and :data:`REPEAT_SHARE` of the repeat's.
+    :data:`REPEAT_WORDS` and :data:`REPEAT_SHARE` of the repeat's. ``known`` (by default ``kept``) is
+    what the repeat must add nothing to: the brief's points so far, for :func:`says_nothing_new`.
     """
-    if not (_english(repeat) and _english(kept)) or not adds_nothing(repeat, kept):
+    if not (_english(repeat) and _english(kept)) or not adds_nothing(repeat, known or kept):
         return False
     words = statement_words(repeat)
     shared = len(words & fact_words(kept.text))
-    counts = {n for n in repeat.numbers if not is_year(n)}
-    if (figures(repeat) & figures(kept)) or len(counts) >= 2:  # counts are in kept: adds_nothing
+    counts = {n for n in repeat.numbers & kept.numbers if not is_year(n)}
+    if (figures(repeat) & figures(kept)) or len(counts) >= 2:
         return shared >= FIGURE_WORDS
     names = {w for name in own_names(repeat) for w in content_words(name)}
     return bool(names & content_words(kept.text)) and shared >= REPEAT_WORDS and shared >= REPEAT_SHARE * len(words)
+
+
+def sentence_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
+    """Whether ``repeat``'s whole sentence states ``kept``'s fact (:func:`repeats`), while the claim, a
+    clause of it, adds nothing to ``kept``. The model shortens a sentence to its vaguest clause and drops
+    the figures that tie it to the point it repeats. Fed cluster, live run (session 19): "The central bank
+    hinted at a more cautious approach for 2025." from "... projecting only two additional rate cuts
+    instead of the previously anticipated four", beside the kept "The Fed is now penciling in just two
+    rate cuts in 2025, down from the four it had forecasted in September."."""
+    if repeat.support.strip() == repeat.text.strip() or not adds_nothing(repeat, known or kept):
+        return False
+    sentence = replace(repeat, text=repeat.support, numbers=frozenset(extract_numbers(repeat.support)))
+    return repeats(sentence, kept, known=known)
+
+
+def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> VerifiedClaim | None:
+    """The kept point whose fact ``repeat`` states (:func:`repeats`, :func:`sentence_repeats`) while every
+    number and name it gives is in one kept point or another; None when it adds something. Fed cluster,
+    live run (session 19): "In delivering the 25 basis point cut, the Fed indicated it was likely to cut
+    only twice more in 2025 ..." told the kept "... reducing its benchmark rate by 0.25 percentage points
+    ..." and "The Fed is now penciling in just two rate cuts in 2025 ..." again, one half each."""
+    if not kept:
+        return None
+    known = replace(kept[0], text="\n".join(k.text for k in kept),
+                    numbers=frozenset(n for k in kept for n in k.numbers))
+    return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)),
+                None)
 
 
 def rejected_repeats(claims: list[VerifiedClaim], point: str) -> list[RejectedClaim]:
@@ -280,8 +317,11 @@ def repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
     says (:data:`OUTCOMES`) ``kept`` says, one at least; every name it gives that reads alike in any
     language (:func:`cross_names`) is in ``kept``. Two sentences of one language with no number between
     them may share a capitalised word instead ("Die Bundestagswahl 2025 endete mit einem Sieg für die
-    Union (CDU/CSU)." beside "Die Union hat die Bundestagswahl 2025 ... gewonnen."). A figure is the anchor because nothing else is
-    shared across languages: "Um apagão massivo ... atribuídas a um fenômeno atmosférico raro" names no
+    Union (CDU/CSU)." beside "Die Union hat die Bundestagswahl 2025 ... gewonnen."); one that states no
+    number may share a party's full name or acronym instead (German@12: "German opposition leader Friedrich
+    Merz ... won an easy victory in Sunday's national election" beside "Die CDU/CSU unter Friedrich Merz
+    hat die vorgezogene Bundestagswahl am Sonntag mit 28,5% der Stimmen gewonnen"). Otherwise a figure is the anchor, as nothing else
+    is shared across languages: "Um apagão massivo ... atribuídas a um fenômeno atmosférico raro" names no
     figure and says what the English blackout points do not; it stays.
     """
     if _english(repeat) and _english(kept):
@@ -291,7 +331,8 @@ def repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
         return False
     shared = {n for n in mine if any(near(n, m) for m in theirs)}
     if not any(n >= 10 or n != int(n) for n in shared) and len(shared) < 2 and not (
-            not mine and _same_language(repeat, kept) and _shared_noun(repeat, kept) and _covered(repeat, kept)):
+            not mine and (_same_language(repeat, kept) and _shared_noun(repeat, kept) and _covered(repeat, kept)
+                          or bool(cross_names(repeat)))):
         return False
     said = outcomes(repeat.text)
     if not said or not said <= outcomes(kept.text):

@@ -2,7 +2,9 @@
 
 Every number in a claim must appear in its cited sentences (``1,000`` =
 ``1000`` = ``one thousand`` = ``one-thousand``), or be a sum of numbers there
-(``6,000`` = ``1,000 + 5,000``, reported as derived).
+(``6,000`` = ``1,000 + 5,000``, reported as derived). Rate moves are read in
+percentage points whatever their form: "a quarter of a percentage point" =
+"quarter-point" = "0.25 percentage points" = "25 basis points" (0.25).
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
 }
+# Fractions of a point, as rate decisions are reported (Fed cluster, live run: "cut its key interest rate
+# by a quarter of a percentage point" beside "by 0.25 percentage points" read as no shared figure, so the
+# two reports of one cut were two points).
+_POINT_FRACTION = re.compile(
+    r"\b(?:(?:a|one)[\s-]+)?(quarter|half)(?:[\s-]+of)?(?:[\s-]+an?)?(?:[\s-]+percentage)?[\s-]+points?\b",
+    re.IGNORECASE,
+)
+# 100 basis points make a percentage point: "25 basis points" is also 0.25
+_BASIS_POINTS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[\s-]+basis[\s-]+points?\b", re.IGNORECASE)
+# "one" as a pronoun, not a count: "one that struck a note of warning" (Fed, live run), "one another"
+_PRONOUN_ONE = re.compile(r"\bone\s+(?:that|which|who|another)\b", re.IGNORECASE)
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _WORD = "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True))
 _WORD_NUMBER = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*\b", re.IGNORECASE)
@@ -71,13 +84,22 @@ def _numbers_in(text: str) -> frozenset[float]:
     # claim against its sentence several times (grounding, attribution, repair, merging)
     values: set[float] = set()
     for match in _DIGITS.finditer(text):
+        if _BASIS_POINTS.match(text, match.start()):
+            continue  # read below, in percentage points
         value = float(match.group(1).replace(",", "") + (match.group(2) or "").replace(",", "."))
         scale = (match.group(3) or "").lower()
         value *= {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}.get(scale, 1)
         values.add(value)
+    for match in _POINT_FRACTION.finditer(text):
+        values.add({"quarter": 0.25, "half": 0.5}[match.group(1).lower()])
+    for match in _BASIS_POINTS.finditer(text):
+        values.add(float(match.group(1)) / 100)
+    pronouns = {m.start() for m in _PRONOUN_ONE.finditer(text)}
     for match in _WORD_NUMBER.finditer(text):
         phrase = match.group(0)
         end = match.end()
+        if match.start() in pronouns and phrase.lower() == "one":
+            continue
         if phrase.lower() in _SCALES and text[end : end + 1].lower() == "s":
             continue  # "thousands", "millions"
         if phrase.lower() in _SCALES and text[: match.start()].rstrip()[-1:].isdigit():

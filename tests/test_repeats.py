@@ -1,0 +1,134 @@
+"""Repeats read by hand in the live runs of session 19 (fed-rate-cut-dec-2024@11, german-election-2025@12,
+iberian-blackout-2025@11, seeds@16), each left as two or three points saying one fact. Every claim and
+sentence is copied from the cluster's files and the runs' recordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefgen.brief import Article
+from briefgen.ingest import load_article
+from briefgen.merge import VerifiedClaim, group_claims
+from briefgen.ranking import select_points
+from briefgen.repeats import repeats, repeats_across, says_nothing_new, sentence_repeats
+from briefgen.verify import check_numbers, extract_numbers, locate_quote
+
+from .conftest import ROOT, SEEDS
+
+
+def _article(folder: str, prefix: str) -> Article:
+    base = SEEDS if folder == "seeds" else ROOT / "eval" / "clusters" / folder
+    [path] = base.glob(f"{prefix}_*.txt")
+    return load_article(path)
+
+
+def _claim(folder: str, prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
+    article = _article(folder, prefix)
+    match = locate_quote(quote or text, article)
+    assert match is not None, text
+    return VerifiedClaim.at(article, text, match, rank)
+
+
+DEC_18 = ("On Wednesday, December 18, 2024, the Federal Reserve executed its third consecutive interest rate cut, "
+          "reducing its benchmark rate by 0.25 percentage points to a range of 4.25%-4.5%.")
+QUARTER = ("The Federal Reserve cut its key interest rate by a quarter of a percentage point on Wednesday, the third "
+           "reduction in a row and one that struck a note of warning about further reductions in coming years.")
+PENCILING = "The Fed is now penciling in just two rate cuts in 2025, down from the four it had forecasted in September."
+DOT_PLOT = ("In delivering the 25 basis point cut, the Fed indicated it was likely to cut only twice more in 2025, "
+            "according to the closely watched “dot plot” matrix of individual members’ future rate expectations.")
+CAUTIOUS = "The central bank hinted at a more cautious approach for 2025."
+
+
+def _fed(prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
+    return _claim("fed-rate-cut-dec-2024", prefix, text, quote, rank)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cut its key interest rate by a quarter of a percentage point", {0.25}),
+        ("a quarter-point cut", {0.25}),
+        ("lowered its benchmark interest rate by 25 basis points", {0.25}),
+        ("a cut of half a percentage point in September", {0.5}),
+        ("the third reduction in a row and one that struck a note of warning", {3}),  # "one that": a pronoun
+        ("a quarter of the buildings", set()),  # a share, not a rate move
+    ],
+)
+def test_rate_moves_and_counts_are_read_in_every_form(text: str, expected: set[float]) -> None:
+    assert extract_numbers(text) == expected
+
+
+def test_a_claim_in_percentage_points_is_grounded_in_a_quarter_of_a_point() -> None:
+    assert check_numbers("The Fed cut its rate by 0.25 percentage points.", QUARTER).ok
+    assert not check_numbers("The Fed cut its rate by 0.5 percentage points.", QUARTER).ok
+
+
+def test_the_quarter_point_cut_told_in_words_is_one_point_with_the_cut_in_figures() -> None:
+    # fed@11 points 1 and 2: one cut, "a quarter of a percentage point" beside "0.25 percentage points"
+    quarter = _fed("002", QUARTER, quote="The Federal Reserve cut its key interest rate by a quarter", rank=0)
+    dec_18 = _fed("003", DEC_18, rank=0)
+    assert repeats(quarter, dec_18)
+    points, rejected = select_points(group_claims([dec_18, quarter]), {}, limit=10)
+    assert [p.text for p in points] == [DEC_18] and [a[:3] for a in points[0].articles] == ["003", "002"] and not rejected
+
+
+def test_a_vague_clause_whose_sentence_repeats_a_point_is_left_out() -> None:
+    # fed@11 point 8: the model kept the vaguest clause of "Despite this, the central bank hinted at a more
+    # cautious approach for 2025, projecting only two additional rate cuts instead of the previously
+    # anticipated four."; the sentence is point 4's fact
+    cautious = _fed("003", CAUTIOUS, quote="Despite this, the central bank hinted at a more cautious approach", rank=2)
+    penciling = _fed("004", PENCILING, rank=1)
+    assert not repeats(cautious, penciling) and sentence_repeats(cautious, penciling)
+    points, [repeat] = select_points(group_claims([penciling, cautious]), {}, limit=10)
+    assert [p.text for p in points] == [PENCILING] and repeat.claim == CAUTIOUS
+    assert repeat.reason.startswith('repeats point "The Fed is now penciling in')
+
+
+def test_a_point_telling_two_kept_points_again_says_nothing_new() -> None:
+    # fed@11 point 6: the 25 basis point cut is point 1's, the two cuts in 2025 point 4's
+    dot_plot = _fed("002", DOT_PLOT, rank=3)
+    dec_18, penciling = _fed("003", DEC_18), _fed("004", PENCILING, rank=1)
+    assert not repeats(dot_plot, dec_18) and not repeats(dot_plot, penciling)
+    assert says_nothing_new(dot_plot, [dec_18, penciling]) is dec_18
+    points, [repeat] = select_points(group_claims([dec_18, penciling, dot_plot]), {}, limit=10)
+    assert [p.text for p in points] == [DEC_18, PENCILING] and repeat.claim == DOT_PLOT
+    # with only one of the two kept, it adds the other's figures: it stays
+    assert says_nothing_new(dot_plot, [dec_18]) is None
+
+
+def test_a_point_repeats_the_kept_point_with_its_figure_when_the_others_give_its_names() -> None:
+    # seeds@16: Shoigu's 6,000 (the Security Council secretary is who says it) is the Kim point's figure; the
+    # United States' Tuesday remarks give its other names; without the Kim point it adds the 6,000 and stays
+    shoigu = _claim("seeds", "001", "Russian Security Council Secretary Sergei Shoigu said Tuesday that North Korean "
+                    "leader Kim Jong-un intends to send six-thousand military personnel to Russia’s Kursk region in "
+                    "support of its offensive in Ukraine.")
+    remarks = _claim("seeds", "000", "The United States on Tuesday described Russia's continued use of North Korean "
+                     "workers and troops for operations against Ukraine as \"deeply concerning.\"",
+                     quote="The United States on Tuesday described Russia's continued use of North Korean workers")
+    kim = _claim("seeds", "003", "North Korean leader Kim Jong Un plans to send 6,000 workers to assist Russia in the "
+                 "Kursk region.", quote="North Korean leader Kim Jong Un plans to send 6,000 workers")
+    assert says_nothing_new(shoigu, [remarks, kim]) is kim
+    assert says_nothing_new(shoigu, [remarks]) is None
+
+
+def test_an_english_point_without_figures_repeats_a_german_one_naming_the_same_party() -> None:
+    # german@12 points 2 and 4: Merz won; the German sentence gives the 28.5 % as well, so it is kept
+    merz = _claim("german-election-2025", "003", "German opposition leader Friedrich Merz won an easy victory in "
+                  "Sunday's national election, according to projections.",
+                  quote="German opposition leader Friedrich Merz, a conservative, won an easy victory")
+    cdu = _claim("german-election-2025", "002", "Die CDU/CSU unter Friedrich Merz hat die vorgezogene Bundestagswahl "
+                 "am Sonntag mit 28,5% der Stimmen gewonnen, gemäß den vorläufigen Ergebnissen der "
+                 "Bundeswahlleiterin.", rank=1)
+    assert repeats_across(merz, cdu) and not repeats_across(cdu, merz)
+    points, [repeat] = select_points(group_claims([merz, cdu]), {}, limit=10, foreign={cdu.article.id})
+    assert [p.articles for p in points] == [[cdu.article.id]] and repeat.article_id == merz.article.id
+
+
+def test_power_outages_in_the_two_countries_are_the_blackout_that_hit_them() -> None:
+    # iberian@11 points 1 and 4, both from TASS: outages / blackout, power / electricity
+    blackout = _claim("iberian-blackout-2025", "000", "A major blackout hit Spain and Portugal, leaving millions of "
+                      "people without electricity.", quote="A major blackout hit Spain and Portugal, leaving millions")
+    outages = _claim("iberian-blackout-2025", "000", "Power outages are reported from the whole of Spain and Portugal.",
+                     rank=1)
+    [point] = select_points(group_claims([blackout, outages]), {}, limit=10)[0]
+    assert point.text == blackout.text and len(point.citations) == 2
