@@ -48,8 +48,8 @@ def test_crafted_happy_path_produces_a_single_source_brief(server: FakeOpenAISer
     brief = briefgen.summarize(ARTICLE, settings=settings_for(server))
     assert brief.single_source
     assert brief.points and brief.complete and not brief.failures
-    # the crafted model's (the first point's first ten words), not the fallback (the whole top point)
-    assert brief.headline == "PYONGYANG, North Korea — North Korean leader Kim Jong Un"
+    # the crafted model's (the first point's first ten words; the point has no dateline), not the fallback
+    assert brief.headline == "North Korean leader Kim Jong Un plans to send 6,000"
     assert brief.provenance.provider == "base_url"
     assert len(server.requests) == 2  # one extraction, one synthesis
 

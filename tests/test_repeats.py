@@ -84,6 +84,17 @@ def test_a_vague_clause_whose_sentence_repeats_a_point_is_left_out() -> None:
     assert repeat.reason.startswith('repeats point "The Fed is now penciling in')
 
 
+def test_another_clause_of_a_repeated_sentence_is_no_repeat() -> None:
+    # myanmar@12 point 2 is 002's first sentence less its last clause; a claim of that clause shares no word
+    # or figure with the point: it is a fact of its own, though its sentence is the point's
+    opening = "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday"
+    quake = _claim("myanmar-quake-2025", "002", "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, "
+                   "killing more than 150 people across Myanmar and Thailand, officials said.", quote=opening)
+    high_rise = _claim("myanmar-quake-2025", "002", "A high-rise building collapsed.", quote=opening, rank=1)
+    assert high_rise.support == quake.support
+    assert not sentence_repeats(high_rise, quake)
+
+
 def test_a_point_telling_two_kept_points_again_says_nothing_new() -> None:
     # fed@11 point 6: the 25 basis point cut is point 1's, the two cuts in 2025 point 4's
     dot_plot = _fed("002", DOT_PLOT, rank=3)

@@ -157,6 +157,17 @@ def agree(x: float, y: float) -> bool:
     return gap <= max(_rounding(x), _rounding(y)) / 2 and gap <= ROUND_SHARE * max(abs(x), abs(y))
 
 
+CLOSE_SHARE = 0.02
+"""A figure this close to one a group gives (a share of the larger) is a count of that group's quantity
+when a report naming no place fits several. Jeju Air crash, live run: the fire agency's 176 dead and the
+Spanish page's 179 fit South Korea's 177 as well as the 129 of a 2002 crash; Valencia's national 213 is
+4 % from the province's 205 and stays out of both (its fact sheet lists it as a count of its own)."""
+
+
+def _close(x: float, y: float) -> bool:
+    return abs(x - y) <= CLOSE_SHARE * max(abs(x), abs(y))
+
+
 def _compatible(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
     """Two reports may give ``measure`` of one quantity: they name parties in common (or one names
     none), the figures' subjects agree, and neither figure is the sum of the other's parts."""
@@ -212,7 +223,10 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
             fits = [g for g in groups if all(_compatible(report, o, measure) for o in g)]
             told = {frozenset(_figures(o)[measure] for o in g) for g in fits if any(id(o) in placed for o in g)}
             if id(report) not in placed and len(told) > 1:
-                continue  # groups that give the same figures are one quantity (Myanmar: 7.7 "in Myanmar", by the USGS)
+                near = [g for g in fits if any(_close(_figures(o)[measure], _figures(report)[measure]) for o in g)]
+                if len(near) != 1:
+                    continue  # groups that give the same figures are one quantity (Myanmar: 7.7 "in Myanmar", by the USGS)
+                fits = near
             if fits:
                 fits[0].append(report)
             else:
@@ -220,8 +234,9 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
         for group in groups:
             kept = _most_reported(_by_figure(group, lambda c, m=measure: _figures(c)[m]), outlet_of, claimed)
             if _outlets_disagree(kept, outlet_of):
-                # the place all its sentences name, where one measure is several quantities ("dead (Paiporta)")
-                common = frozenset.intersection(*[_places(c) for c in group])
+                # the place all its sentences that name one name, where one measure is several quantities
+                # ("dead (Paiporta)"; a sentence naming none joined it as its figure's group, above)
+                common = frozenset.intersection(*([p for c in group if (p := _places(c))] or [frozenset()]))
                 shares = measure.endswith("vote share")  # a party's, wherever ("FDP vote share (Bundestag)")
                 place = (f" ({', '.join(sorted(p.title() for p in common))})"
                          if common and len(groups) > 1 and not shares else "")

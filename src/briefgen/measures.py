@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from briefgen.brief import Article
+from briefgen.ingest.dates import drop_dateline
 from briefgen.ingest.scripts import latin_language
 from briefgen.merge import VerifiedClaim
 from briefgen.shares import is_election, vote_shares
@@ -33,7 +34,11 @@ SCALES = frozenset(["magnitude", "aftershock"])
 """Measures read on a scale, not counted: a figure of one is written in digits and is at most 10
 (Myanmar cluster: "at least 14 aftershocks", "Two significant aftershocks" are counts)."""
 _SPELLED = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                      "twelve"])
+                      "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+                      "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+# A figure followed by one of these counts a group within a total ("Eighty-four of the confirmed deaths, 56
+# adults and 28 children, ...": Texas floods, live run, read as 56 dead), never the measure word before it.
+_GROUPS = frozenset(["adults", "adult", "children", "child", "kids", "minors", "men", "women", "girls", "boys"])
 # A figure followed by one of these measures the unit, never a nearby measure word (Myanmar
 # cluster: "followed 11 minutes later by a 6.4-magnitude aftershock" read as an aftershock of 11).
 _UNITS = frozenset(stem(w) for w in [
@@ -50,7 +55,7 @@ _UNIT_MEASURES = {stem(w): "storeys" for w in ["storey", "story", "floor"]}
 FOREIGN_MEASURES: dict[str, str] = {
     **dict.fromkeys(["muerto", "muertos", "muertas", "fallecido", "fallecidos", "fallecidas", "mortales", "mortos",
                      "mortas", "mortes", "mortais", "fatales", "óbitos", "tote", "toten", "todesopfer", "morts", "décès", "tués",
-                     "morti"], "dead"),
+                     "morti", "muerte", "muertes", "morte"], "dead"),
     **dict.fromkeys(["herido", "heridos", "heridas", "feridos", "feridas", "verletzte", "verletzten", "blessés",
                      "feriti"], "injured"),
     **dict.fromkeys(["desaparecidos", "desaparecidas", "vermisste", "vermissten", "disparus", "dispersi"], "missing"),
@@ -92,6 +97,12 @@ _FORECAST = re.compile(r"\b(?:project\w*|forecast\w*|estimat\w*|predict\w*|could
 _TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][\w'’-]*")
 _JOINS = frozenset(["and", "or", "to", "-", "–"])
 
+# An aside between spaced dashes or in brackets counts parts or gives units; it is no figure of the
+# sentence's measure and keeps the head figure from its measure word (Jeju Air crash, live run: "176
+# people – 83 women, 82 men and 12 others whose genders weren't immediately identifiable – have been
+# killed" read as 12 dead).
+_ASIDE = re.compile(r"\s[–—]\s[^–—]{1,200}?\s[–—]\s|\([^()]{0,200}\)")
+
 FORECAST_WINDOW = 8
 """A figure with a forecast word this many words before it is a forecast ("could surpass 10,000")."""
 
@@ -132,8 +143,8 @@ def _figure_value(word: str, language: str = "en") -> float | None:
     """
     if language != "en":
         return _foreign_value(word) if word[0].isdigit() else None
-    if not (word[0].isdigit() or word.lower() in _SPELLED):
-        return None
+    if not (word[0].isdigit() or all(part in _SPELLED for part in word.lower().split("-"))):
+        return None  # "three", "Eighty-four" (Texas floods: the county's toll, spelled out to open a sentence)
     values = extract_numbers(word.rstrip("%"))  # "7,7" too: extract_numbers reads a decimal comma
     return next(iter(values)) if len(values) == 1 else None
 
@@ -152,7 +163,7 @@ def _joined(words: list[str], i: int, language: str = "en") -> bool:
 @lru_cache(maxsize=4096)
 def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float], ...]:
     # cached: number_conflicts compares every pair of claims, and reads each claim's figures again per measure
-    words = _TOKEN.findall(text)
+    words = _TOKEN.findall(_ASIDE.sub(" ", text))
     english = language == "en"
     forecast_word = _FORECAST if english else _FOREIGN_FORECAST
     figures_at = []
@@ -161,7 +172,7 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
         value = _figure_value(word, language)
         following = words[i + 1].lower() if i + 1 < len(words) else ""
         after = stem(following.split("-")[0]) if english else following
-        if value is not None and not is_year(value):
+        if value is not None and not is_year(value) and not (english and following in _GROUPS):
             if english and after in _UNIT_MEASURES and not _joined(words, i):
                 measures_at.append((i + 1, _UNIT_MEASURES[after]))  # nearest of all: it is the next word
             power = _POWER_UNITS.get(following)
@@ -183,7 +194,9 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
     pairs = []
     for i, value, forecast, skipped, digits in figures_at:
         for j, measure in measures_at:
-            if abs(i - j) > MEASURE_WINDOW:
+            if abs(i - j) > MEASURE_WINDOW or (j < i and "and" in (w.lower() for w in words[j + 1 : i])):
+                # a figure after "and" begins an item of its own: "176 people ... have been killed, and two
+                # people have been rescued" (Jeju Air crash, live run) read as 2 dead
                 continue
             if measure == "magnitude" and any(abs(k - j) <= 4 for k in aftershock_at):
                 measure = "aftershock"  # "a 6.4-magnitude aftershock", "the strongest aftershock was a magnitude 6.7"
@@ -215,6 +228,19 @@ _DATE_NAMES = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
                          "november", "december"])
 
 
+# A run of capitalised words ending in one of these names a body, not a place or a party a figure is
+# about (Jeju Air crash, live run: "The National Fire Agency confirmed that 176 people ... have been
+# killed" was about the places "national", "fire" and "agency", so it could not join "At least 177
+# people have been killed in a plane crash in South Korea" as one death toll).
+_BODY = re.compile(r"(?:\b[A-Z][\w.'’-]*\s+){0,5}(?:Agency|Ministry|Service|Department|Office|Police|Council|Centre|"
+                   r"Center|Committee|Commission|Authority|Bureau|Institute|Survey|Administration|Board)\b")
+
+
+@lru_cache(maxsize=4096)
+def _body_words(text: str) -> frozenset[str]:
+    return frozenset(w.strip(",;:").lower() for run in _BODY.findall(text) for w in run.split())
+
+
 @lru_cache(maxsize=4096)
 def figure_subject(text: str, value: float, language: str = "en") -> str | None:
     """The name nearest before the figure ``value`` in ``text`` (not the text's first word), folded.
@@ -229,12 +255,14 @@ def figure_subject(text: str, value: float, language: str = "en") -> str | None:
     if language != "en":
         return None
     words = _TOKEN.findall(text)
+    bodies = _body_words(text)
     for i, word in enumerate(words):
         if _figure_value(word) != value:
             continue
         for j in range(i - 1, max(0, i - MEASURE_WINDOW) - 1, -1):
             name = re.sub(r"['’]s$", "", words[j]).lower()
-            if j > 0 and words[j][0].isupper() and _is_name(words[j]) and name not in _DATE_NAMES:
+            if (j > 0 and words[j][0].isupper() and _is_name(words[j]) and name not in _DATE_NAMES
+                    and words[j].lower() not in bodies):
                 return name
         return None
     return None
@@ -280,8 +308,10 @@ def places_in(text: str, language: str = "en", article_text: str = "") -> frozen
         known = _page_places(article_text) | _page_places(about)
         return frozenset(word.lower() for word in re.findall(r"[A-Z][\w'’-]+", about) if word.lower() in known)
     # "Myanmar's" and "Myanmar" are one place (live run: 144 and 694 dead were two conflicts)
-    about = _CREDIT.sub("", text)
-    names = (part for word in named_parties(about) for part in re.sub(r"['’]s$", "", word).lower().split("-"))
+    about = _CREDIT.sub("", drop_dateline(text))
+    bodies = _body_words(about)
+    names = (part for word in named_parties(about) if word.lower() not in bodies
+             for part in re.sub(r"['’]s$", "", word).lower().split("-"))
     return frozenset(_COUNTRIES.get(name, name) for name in names
                      if name and name not in _DATE_NAMES and name not in _POWER_UNITS)
 

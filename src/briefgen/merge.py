@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Point
-from briefgen.ingest.dates import MONTHS
+from briefgen.ingest.dates import MONTHS, drop_dateline
 from briefgen.repeats import fact_words, figures
 from briefgen.stale import find_stale  # noqa: F401 - its import path before it had a module
 from briefgen.verify import (
@@ -333,7 +333,7 @@ def to_point(group: Group, outlet_of: dict[str, str], *, foreign: Collection[str
             seen.add(key)
             citations.append(claim.citation)
     articles = list(dict.fromkeys(c.article_id for c in citations))
-    text = best.text
+    text = drop_dateline(best.text)  # the quote keeps "July 5 (UPI) --"; the point says what happened
     derived = set(best.derived)
     stated = {n for c in group.claims if c is not best for n in c.salient}
     totals = sorted(n for n in stated if n not in best.numbers and _sums_to(n, best.salient))

@@ -66,8 +66,13 @@ def states_something(group: Group) -> bool:
     over time." took three of ten places while the Fed's 2.7 % inflation, the Paiporta nursing home and
     the Spanish government's 15 GW waited below them (session 19, bench/results/issue10_live_s19.json)."""
     best = representative(group)
-    # a figure in digits: the number reader takes "one another" for 1 (Fed, live run, session 19)
-    return bool(re.search(r"\d", best.text)) or names_someone(best.text, best.article.text)
+    return _digits(group) or names_someone(best.text, best.article.text)
+
+
+def _digits(group: Group) -> bool:
+    # digits, not any number read: "one another" was read as 1 (Fed, live run, session 19), "a 'zero' has
+    # occurred in the peninsular electrical system" as 0 (Iberian, session 20)
+    return bool(re.search(r"\d", representative(group).text))
 
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
@@ -87,8 +92,11 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     the later (fuller) one takes its place. Either way the claims left out are returned as rejected, naming the point.
     """
     groups = merge_groups([part for group in groups for part in split_incompatible(group)])
+    # the last key breaks ties for a figure in digits: Texas floods, live run (session 20), three first claims
+    # tied and the brief opened on "Judge Rob Kelly ... said authorities were still working to identify those
+    # who died" above the death toll of 43, its article coming first
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), not states_something(g),
-                                            -echoes(g, groups), g.rank))
+                                            -echoes(g, groups), g.rank, not _digits(g)))
     kept: list[Group] = []
     left_out: list[tuple[Group, Group]] = []  # (repeat, the group whose point it repeats)
 

@@ -163,6 +163,10 @@ def sentence_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: Verif
     rate cuts in 2025, down from the four it had forecasted in September."."""
     if repeat.support.strip() == repeat.text.strip() or not adds_nothing(repeat, known or kept):
         return False
+    if not (repeat.numbers & kept.numbers or statement_words(repeat) & fact_words(kept.text)):
+        # the claim is another clause of the sentence, with a fact of its own: "A high-rise building
+        # collapsed." beside "... killing more than 150 people across Myanmar and Thailand" (one sentence)
+        return False
     sentence = replace(repeat, text=repeat.support, numbers=frozenset(extract_numbers(repeat.support)))
     return repeats(sentence, kept, known=known)
 

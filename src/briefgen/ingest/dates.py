@@ -44,3 +44,26 @@ def find_published_date(raw: str, *, search_chars: int = 4000) -> date | None:
             if found:
                 return found
     return None
+
+
+# A wire dateline opening a sentence: "July 5 (UPI) -- ", "(AP) — ", "WASHINGTON – ", "PYONGYANG, North
+# Korea — ". It stays in the quote (the sentence as given) but is no part of what a point says, nor a
+# place its figures are about (Texas floods, live run: the points opened "July 5 (UPI) -- The death toll
+# ...", and "UPI" was read as the place of the missing girls).
+_AGENCY = r"\([A-Z][\w.]{1,12}\)"
+_DATELINE = re.compile(
+    rf"^\s*(?P<line>(?:(?i:{MONTHS})\.?\s+\d{{1,2}}\s+)?{_AGENCY}"  # "July 5 (UPI)", "(AP)"
+    r"|(?:[A-Z]{5,}|[A-Z]{2,}(?:[ .'’-][A-Z]{2,})+)"  # "WASHINGTON", "LOS ANGELES"
+    r"(?:,\s*[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*){0,3})?"  # ", North Korea"
+    rf"(?:\s*{_AGENCY})?)"  # "NEW YORK (Reuters)"
+    r"\s*(?P<dash>--|—|–|-)\s+(?=[A-Z\"“])"
+)
+
+
+def drop_dateline(text: str) -> str:
+    """``text`` without a wire dateline at its start (:data:`_DATELINE`); a plain hyphen ends one only
+    after an agency's name in brackets ("NEW YORK (Reuters) - ")."""
+    match = _DATELINE.match(text)
+    if match is None or (match.group("dash") == "-" and not match.group("line").endswith(")")):
+        return text
+    return text[match.end():]
