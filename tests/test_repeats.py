@@ -10,7 +10,7 @@ from briefgen.brief import Article
 from briefgen.ingest import load_article
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import select_points
-from briefgen.repeats import repeats, repeats_across, says_nothing_new, sentence_repeats
+from briefgen.repeats import event_repeats, repeats, repeats_across, says_nothing_new, sentence_repeats
 from briefgen.verify import check_numbers, extract_numbers, locate_quote
 
 from .conftest import ROOT, SEEDS
@@ -143,3 +143,49 @@ def test_power_outages_in_the_two_countries_are_the_blackout_that_hit_them() -> 
                      rank=1)
     [point] = select_points(group_claims([blackout, outages]), {}, limit=10)[0]
     assert point.text == blackout.text and len(point.citations) == 2
+
+
+def _iberian(prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
+    return _claim("iberian-blackout-2025", prefix, text, quote, rank)
+
+
+MASSIVE = ("A massive blackout, the cause of which is still unknown, left Spain, Portugal, and parts of southern France "
+           "without power on Monday, disrupting public services such as railways and metro lines, as well as "
+           "businesses and individuals.")
+
+
+def test_a_lead_telling_the_event_again_gives_way_to_the_fuller_one() -> None:
+    # iberian@11 points 1 and 2: TASS's blackout names no place, figure or time the newsn24 one lacks
+    major = _iberian("000", "A major blackout hit Spain and Portugal, leaving millions of people without electricity.",
+                     quote="A major blackout hit Spain and Portugal, leaving millions")
+    massive = _iberian("001", MASSIVE, rank=0)
+    assert event_repeats(major, massive) and not event_repeats(massive, major)
+    points, [repeat] = select_points(group_claims([major, massive]), {}, limit=10)
+    assert [p.text for p in points] == [MASSIVE] and repeat.claim == major.text
+
+
+def test_the_quake_told_again_repeats_when_the_brief_names_its_city() -> None:
+    # myanmar@12 point 5: Mandalay is not in point 2, but point 3 names it
+    strong = _claim("myanmar-quake-2025", "000", "A strong earthquake struck near central Myanmar’s Mandalay city on "
+                    "Friday morning.", rank=1)
+    powerful = _claim("myanmar-quake-2025", "002", "A powerful 7.7-magnitude earthquake struck Southeast Asia on "
+                      "Friday, killing more than 150 people across Myanmar and Thailand, officials said.",
+                      quote="A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday")
+    toll = _claim("myanmar-quake-2025", "005", "Myanmar's death toll from Friday’s powerful earthquake reached 1,644 "
+                  "amid extensive damage in the second-largest city of Mandalay.",
+                  quote="death toll from Friday’s powerful earthquake reached 1,644")
+    assert not event_repeats(strong, powerful)  # alone, it adds Mandalay
+    assert says_nothing_new(strong, [powerful, toll]) is powerful
+
+
+def test_what_is_said_of_the_event_or_after_it_is_no_repeat_of_it() -> None:
+    # iberian@11: the causes not ruled out open on no outcome; the Portuguese blackout with REN's cause beside
+    # power being restored "após o apagão" says another outcome too
+    causes = _iberian("002", "Authorities do not rule out 'any possibility' on the causes of the blackout at the moment.",
+                      quote="do not rule out")
+    assert not event_repeats(causes, _iberian("001", MASSIVE))
+    apagao = _iberian("004", "Um apagão massivo afetou grandes áreas de Portugal e Espanha na tarde desta segunda-feira, "
+                      "com falhas no fornecimento de energia atribuídas a um fenômeno atmosférico raro.")
+    restored = _iberian("005", "A energia elétrica está sendo parcialmente restaurada em algumas cidades de Portugal e "
+                        "Espanha, após o apagão geral que afetou alguns países da Europa.")
+    assert not event_repeats(apagao, restored) and not event_repeats(restored, apagao)

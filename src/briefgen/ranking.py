@@ -24,6 +24,7 @@ from briefgen.merge import (
 )
 from briefgen.repeats import (
     adds_nothing,
+    event_repeats,
     fact_words,
     rejected_repeats,
     repeats,
@@ -102,7 +103,8 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
 
     def repeat_of(a: Group, b: Group) -> bool:
         ra, rb = representative(a), representative(b)
-        return repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
+        return (repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
+                or event_repeats(ra, rb))
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it

@@ -181,8 +181,40 @@ def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> Ve
         return None
     known = replace(kept[0], text="\n".join(k.text for k in kept),
                     numbers=frozenset(n for k in kept for n in k.numbers))
-    return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)),
-                None)
+    return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)
+                 or event_repeats(repeat, k, known=known)), None)
+
+
+def event_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
+    """Whether ``repeat`` tells again that the story's event happened, as ``kept`` does: it opens on an
+    outcome of :data:`OUTCOMES` ("A strong earthquake struck ...", "A major blackout hit ...") as ``kept``
+    does, both say the same outcomes, it is in ``kept``'s language, names a party or place ``kept`` names,
+    and adds nothing (:func:`adds_nothing`, to ``known``). Live runs (session 19): iberian@11 "A major blackout hit
+    Spain and Portugal, leaving millions of people without electricity." beside "A massive blackout ...
+    left Spain, Portugal, and parts of southern France without power on Monday ..."; myanmar@12 "A
+    strong earthquake struck near central Myanmar's Mandalay city on Friday morning." beside "A powerful
+    7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 people across Myanmar
+    and Thailand ...". Opening on the outcome keeps out what is said *of* it ("Authorities do not rule
+    out 'any possibility' on the causes of the blackout"); the same outcomes keep out the blackout beside
+    power being restored after it ("A energia elétrica está sendo parcialmente restaurada ... após o
+    apagão geral", iberian@11)."""
+    said = outcomes(repeat.text)
+    if not said or said != outcomes(kept.text) or not _same_language(repeat, kept):
+        return False
+    if not (_opens_on_outcome(repeat) and _opens_on_outcome(kept)):
+        return False
+    names = own_names(repeat)
+    return (any(not unsupported_words(name, kept.text) for name in names)
+            and adds_nothing(repeat, known or kept))
+
+
+def _opens_on_outcome(claim: VerifiedClaim) -> bool:
+    return bool(outcomes(" ".join(re.findall(r"[^\W\d_]+", claim.text)[:OPENING_WORDS])))
+
+
+OPENING_WORDS = 4
+"""Words (digits aside) within which a claim names its outcome to be about the event itself: "A powerful
+7.7-magnitude earthquake", "Un apagón masivo", "Power outages are ..."."""
 
 
 def rejected_repeats(claims: list[VerifiedClaim], point: str) -> list[RejectedClaim]:
