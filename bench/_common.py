@@ -39,6 +39,15 @@ CASSETTE = ROOT / "tests" / "cassettes" / "seeds_brief.yaml"
 RECORDED_MODEL = "qwen2.5-coder-1.5b"
 
 
+def cluster_folder(name: str) -> Path:
+    """The folder of the cluster a saved live run names: the seeds, a dev cluster (``eval/clusters/``) or
+    one built after the rules to check they generalise (``eval/fresh/``)."""
+    if name == "seeds":
+        return SEEDS
+    fresh = ROOT / "eval" / "fresh" / name
+    return fresh if fresh.is_dir() else ROOT / "eval" / "clusters" / name
+
+
 def seed_paths() -> list[str]:
     """The five seed articles, sorted, as strings (the order the cassette was recorded in)."""
     return sorted(str(p) for p in SEEDS.glob("0*.txt"))

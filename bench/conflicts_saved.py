@@ -27,6 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from _common import cluster_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "bench" / "results" / "live"
 RUNS = ["myanmar-quake-2025@7", "german-election-2025@6", "fed-rate-cut-dec-2024@6", "iberian-blackout-2025@5",
@@ -43,7 +45,7 @@ def replay(run: str) -> dict[str, Any]:
     from briefgen.testing import FakeOpenAIServer, crafted_answer
 
     name = run.split("@", 1)[0]
-    root = ROOT / "seeds" if name == "seeds" else ROOT / "eval" / "clusters" / name
+    root = cluster_folder(name)
     cluster = find_clusters(root)[0]
     fell_back: list[str] = []
 

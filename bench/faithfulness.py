@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _common import cluster_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "bench" / "results" / "live"
 LABELLED = ROOT / "tests" / "data" / "faithfulness.jsonl"
@@ -89,7 +91,7 @@ def pairs() -> int:
     seen: set[str] = set()
     for cassette in sorted(LIVE.glob("*.yaml")):
         cluster = cassette.stem.split("@", 1)[0]
-        folder = ROOT / "seeds" if cluster == "seeds" else ROOT / "eval" / "clusters" / cluster
+        folder = cluster_folder(cluster)
         articles = {a.id: a for a in (load_article(p) for p in folder_articles(folder))}
         for article_id, claim, quote in _proposals(cassette):
             article = articles.get(article_id)

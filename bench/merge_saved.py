@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from _common import cluster_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 LIVE = ROOT / "bench" / "results" / "live"
 RUNS = ("seeds@10", "myanmar-quake-2025@8", "german-election-2025@7", "fed-rate-cut-dec-2024@7",
@@ -36,7 +38,7 @@ def replay(run: str) -> tuple[Any, Any, bool]:
     from briefgen.testing import FakeOpenAIServer, crafted_answer
 
     name = run.split("@", 1)[0]
-    folder = ROOT / "seeds" if name == "seeds" else ROOT / "eval" / "clusters" / name
+    folder = cluster_folder(name)
     [cluster] = find_clusters(folder)
     crafted: list[str] = []
 

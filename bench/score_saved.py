@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     clusters = {c.name: c for c in find_clusters(ROOT / "eval" / "clusters")}
+    clusters.update({c.name: c for c in find_clusters(ROOT / "eval" / "fresh")})
     clusters.update({"seeds": c for c in find_clusters(ROOT / "seeds")})
     rows = []
     for run in args.runs:
