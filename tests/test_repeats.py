@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from briefgen.brief import Article
+from briefgen.events import event_repeats, repeats_across
 from briefgen.ingest import load_article
 from briefgen.merge import VerifiedClaim, group_claims
-from briefgen.ranking import select_points
-from briefgen.repeats import event_repeats, repeats, repeats_across, says_nothing_new, sentence_repeats
+from briefgen.ranking import says_nothing_new, select_points
+from briefgen.repeats import repeats, sentence_repeats
 from briefgen.verify import check_numbers, extract_numbers, locate_quote
 
 from .conftest import ROOT, SEEDS

@@ -1,13 +1,13 @@
-"""Repeats across languages (briefgen.repeats.repeats_across): the live runs german-election-2025@10 and
+"""Repeats across languages (briefgen.events.repeats_across): the live runs german-election-2025@10 and
 iberian-blackout-2025@9, read by hand. Every sentence is copied from the cluster's files."""
 
 from __future__ import annotations
 
 from briefgen.brief import Article
+from briefgen.events import near, outcomes, repeats_across
 from briefgen.ingest import load_article
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import select_points
-from briefgen.repeats import near, outcomes, repeats_across
 from briefgen.verify import locate_quote
 
 from .conftest import ROOT

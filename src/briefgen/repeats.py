@@ -11,18 +11,15 @@ may be cited for the other: the brief keeps one point and moves the other out as
 :class:`~briefgen.brief.RejectedClaim` (stage ``"merge"``) naming the point it repeats.
 
 A point is a repeat only when it says nothing the kept one lacks (:func:`adds_nothing`: every
-number, every name) and the two are one fact by general signals (:func:`repeats`), read on the claim
-or on its whole sentence (:func:`sentence_repeats`); or when it states a kept point's fact and the
-kept points give every number and name it has between them (:func:`says_nothing_new`). Where one of the
-two is in another language than English, a figure within rounding and an outcome said in a word of
-each language (:func:`repeats_across`) stand in for the shared words.
+number, every name; or, given ``known``, nothing the kept points lack between them) and the two are
+one fact by general signals (:func:`repeats`), read on the claim or on its whole sentence
+(:func:`sentence_repeats`). Where one of the two is in another language than English, or both tell
+the story's event itself, :mod:`briefgen.events` reads them.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -130,7 +127,7 @@ def statement_words(claim: VerifiedClaim) -> frozenset[str]:
     return frozenset(w for w in fact_words(claim.text) if w not in names)
 
 
-def _english(claim: VerifiedClaim) -> bool:
+def in_english(claim: VerifiedClaim) -> bool:
     # the stop words are English ones: a German or Spanish sentence shares "die", "de", "el" with any other
     return language_code(claim.article.language or "en") == "en"
 
@@ -143,7 +140,7 @@ def repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim 
     :data:`REPEAT_WORDS` and :data:`REPEAT_SHARE` of the repeat's. ``known`` (by default ``kept``) is
     what the repeat must add nothing to: the brief's points so far, for :func:`says_nothing_new`.
     """
-    if not (_english(repeat) and _english(kept)) or not adds_nothing(repeat, known or kept):
+    if not (in_english(repeat) and in_english(kept)) or not adds_nothing(repeat, known or kept):
         return False
     words = statement_words(repeat)
     shared = len(words & fact_words(kept.text))
@@ -171,206 +168,8 @@ def sentence_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: Verif
     return repeats(sentence, kept, known=known)
 
 
-def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> VerifiedClaim | None:
-    """The kept point whose fact ``repeat`` states (:func:`repeats`, :func:`sentence_repeats`) while every
-    number and name it gives is in one kept point or another; None when it adds something. Fed cluster,
-    live run (session 19): "In delivering the 25 basis point cut, the Fed indicated it was likely to cut
-    only twice more in 2025 ..." told the kept "... reducing its benchmark rate by 0.25 percentage points
-    ..." and "The Fed is now penciling in just two rate cuts in 2025 ..." again, one half each."""
-    if not kept:
-        return None
-    known = replace(kept[0], text="\n".join(k.text for k in kept),
-                    numbers=frozenset(n for k in kept for n in k.numbers))
-    return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)
-                 or event_repeats(repeat, k, known=known)), None)
-
-
-def event_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
-    """Whether ``repeat`` tells again that the story's event happened, as ``kept`` does: it opens on an
-    outcome of :data:`OUTCOMES` ("A strong earthquake struck ...", "A major blackout hit ...") as ``kept``
-    does, both say the same outcomes, it is in ``kept``'s language, names a party or place ``kept`` names,
-    and adds nothing (:func:`adds_nothing`, to ``known``). Live runs (session 19): iberian@11 "A major blackout hit
-    Spain and Portugal, leaving millions of people without electricity." beside "A massive blackout ...
-    left Spain, Portugal, and parts of southern France without power on Monday ..."; myanmar@12 "A
-    strong earthquake struck near central Myanmar's Mandalay city on Friday morning." beside "A powerful
-    7.7-magnitude earthquake struck Southeast Asia on Friday, killing more than 150 people across Myanmar
-    and Thailand ...". Opening on the outcome keeps out what is said *of* it ("Authorities do not rule
-    out 'any possibility' on the causes of the blackout"); the same outcomes keep out the blackout beside
-    power being restored after it ("A energia elétrica está sendo parcialmente restaurada ... após o
-    apagão geral", iberian@11)."""
-    said = outcomes(repeat.text)
-    if not said or said != outcomes(kept.text) or not _same_language(repeat, kept):
-        return False
-    if not (_opens_on_outcome(repeat) and _opens_on_outcome(kept)):
-        return False
-    names = own_names(repeat)
-    return (any(not unsupported_words(name, kept.text) for name in names)
-            and adds_nothing(repeat, known or kept))
-
-
-def _opens_on_outcome(claim: VerifiedClaim) -> bool:
-    return bool(outcomes(" ".join(re.findall(r"[^\W\d_]+", claim.text)[:OPENING_WORDS])))
-
-
-OPENING_WORDS = 4
-"""Words (digits aside) within which a claim names its outcome to be about the event itself: "A powerful
-7.7-magnitude earthquake", "Un apagón masivo", "Power outages are ..."."""
-
-
 def rejected_repeats(claims: list[VerifiedClaim], point: str) -> list[RejectedClaim]:
     """The claims of a point left out as a repeat of ``point``, each with its own sentence."""
     shown = point if len(point) <= 90 else point[:87].rstrip() + "..."
     return [RejectedClaim(article_id=c.article.id, claim=c.text, quote=c.citation.quote,
                           reason=f'repeats point "{shown}" in other words', stage="merge") for c in claims]
-
-
-# --- one fact in two languages ------------------------------------------------------------------
-#
-# The rule above reads English words; a German, Spanish or Portuguese sentence shares no words with an
-# English one. Live runs (German@10, Iberian@9): "Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent
-# der Stimmen gewonnen." beside "German conservatives won the national election with 28.5% of the vote.";
-# "... podría demorar entre seis y diez horas." beside "... pode levar de 6 horas a 10 horas.". What they
-# share is a figure (within rounding) and the outcome, said in a word of each language: that is
-# what :func:`repeats_across` reads.
-
-OUTCOMES: dict[str, tuple[str, ...]] = {
-    # concept: folded word openings in en, de, es, pt, fr, it. Kept to outcomes seen in the live runs:
-    # each one added lets two reports of different facts with one such word be taken for one.
-    "win": ("win", "won", "victor", "gewonn", "gewinn", "sieg", "gano", "gana", "ganad", "venceu", "venc",
-            "vitori", "ganh", "gagn", "remport", "vinc", "vins", "vittori"),
-    "blackout": ("blackout", "outage", "apagon", "apagao", "stromausfall", "panne"),
-    "quake": ("earthquake", "quake", "terremot", "sismo", "seism", "erdbeb"),
-    "restore": ("restor", "restaur", "recover", "restabelec", "restablec", "reestablec", "recuper", "wiederherstell",
-                "retabl", "ripristin"),
-    "hours": ("hour", "hora", "stunde", "heure"),
-}
-_OUTCOME_OF = sorted(((opening, concept) for concept, openings in OUTCOMES.items() for opening in openings),
-                     key=lambda pair: -len(pair[0]))
-
-NUMBER_WORDS: dict[str, float] = {
-    # small numbers spelled out in es/pt/de/fr/it ("entre seis y diez horas"): extract_numbers reads English
-    # not "un"/"um"/"uno"/"ein", which are articles too ("Um apagão massivo ...")
-    "dos": 2, "dois": 2, "duas": 2, "zwei": 2, "deux": 2,
-    "tres": 3, "três": 3, "drei": 3, "trois": 3, "cuatro": 4, "quatro": 4, "vier": 4, "quatre": 4,
-    "quattro": 4, "cinco": 5, "fünf": 5, "cinq": 5, "cinque": 5, "seis": 6, "sechs": 6,
-    "siete": 7, "sete": 7, "sieben": 7, "sept": 7, "sette": 7, "ocho": 8, "oito": 8, "acht": 8, "huit": 8,
-    "otto": 8, "nueve": 9, "nove": 9, "neun": 9, "neuf": 9, "diez": 10, "dez": 10, "zehn": 10, "dix": 10,
-    "dieci": 10,
-}
-
-
-def _folded(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
-
-
-def outcomes(text: str) -> frozenset[str]:
-    """The outcomes of :data:`OUTCOMES` that ``text`` says, in whatever language."""
-    words = [_folded(w) for w in re.findall(r"[^\W\d_]+", text)]
-    return frozenset(next((c for o, c in _OUTCOME_OF if w.startswith(o)), "") for w in words) - {""}
-
-
-def _stated_numbers(claim: VerifiedClaim) -> frozenset[float]:
-    """The claim's numbers but years, with small numbers spelled out in its own language."""
-    spelled = {NUMBER_WORDS[w.lower()] for w in re.findall(r"[^\W\d_]+", claim.text)
-               if w.lower() in NUMBER_WORDS and not _english(claim)}
-    return frozenset(n for n in claim.numbers | spelled if not is_year(n))
-
-
-def _decimals(value: float) -> int:
-    text = f"{value:.6f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def near(a: float, b: float) -> bool:
-    """One figure as two reports give it: equal, the finer one rounded to the coarser's places (28.6 and
-    29), or one unit apart in the last place (28.5 and 28.6: a count and a projection, which the
-    number conflicts show side by side)."""
-    places = max(_decimals(a), _decimals(b))
-    if abs(a - b) <= 10 ** -places + 1e-9:
-        return True
-    coarse = min(_decimals(a), _decimals(b))
-    return round(a, coarse) == round(b, coarse) and max(a, b) >= 10
-
-
-_NAME_RUN = re.compile(r"[A-Z][\w’'./-]*(?:\s+[A-Z][\w’'./-]*)+")
-_ACRONYM = re.compile(r"\b[\w/-]*[A-Z][\w/-]*[A-Z][\w/-]*\b")
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[-/]", " ", _folded(text))
-
-
-def cross_names(claim: VerifiedClaim) -> tuple[str, ...]:
-    """Names a claim gives that read alike in any language: acronyms (CDU/CSU, REN) and runs of two or
-    more capitalised words (Friedrich Merz, Red Eléctrica) past its first word. Not single capitalised
-    words: a German sentence capitalises every noun ("Prozent", "Stimmen")."""
-    text = claim.text
-    body = text[len(m.group(0)):] if (m := re.match(r"\W*[\w’'-]+", text)) else text
-    runs = [r.group(0) for r in _NAME_RUN.finditer(body)]
-    return tuple(dict.fromkeys([*runs, *(a.group(0) for a in _ACRONYM.finditer(text))]))
-
-
-def _named_in(name: str, claim: VerifiedClaim, kept: VerifiedClaim) -> bool:
-    """``name`` is in ``kept``'s text, or the claim gives it in brackets after a word ``kept`` says
-    ("... einem Sieg für die Union (CDU/CSU)" beside "Die Union hat ... gewonnen")."""
-    haystack = f" {_plain(kept.text)} "
-    if f" {_plain(name)} " in haystack:
-        return True
-    before = re.search(rf"([\w’'-]+)\s*\(\s*{re.escape(name)}\s*\)", claim.text)
-    return before is not None and f" {_plain(before.group(1))} " in haystack
-
-
-def _same_language(a: VerifiedClaim, b: VerifiedClaim) -> bool:
-    return language_code(a.article.language or "en") == language_code(b.article.language or "en")
-
-
-def _shared_noun(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
-    """A capitalised word past the first that both sentences give as written ("Union", "Bundestagswahl")."""
-    words = set(re.findall(r"(?<=\s)[A-Z][\w’'-]+", kept.text))
-    return any(w in words for w in re.findall(r"(?<=\s)[A-Z][\w’'-]+", repeat.text))
-
-
-COVERED_SHARE = 0.5
-"""Without a figure, half a sentence's words (of four letters or more; an outcome word counts when the
-other says that outcome) are the other's as written. German@10: "Die Bundestagswahl 2025 endete mit
-einem Sieg für die Union (CDU/CSU)." has 3 of 6 in "Die CDU/CSU unter Friedrich Merz hat die vorgezogene
-Bundestagswahl ... gewonnen"; Iberian@9's "Um apagão massivo ... atribuídas a um fenômeno atmosférico raro"
-has 5 of 17 in "A energia elétrica está sendo parcialmente restaurada ... após o apagão geral": another fact."""
-
-
-def _covered(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
-    theirs, said = {_folded(w) for w in re.findall(r"[\w/-]+", kept.text)}, outcomes(kept.text)
-    words = [_folded(w) for w in re.findall(r"[\w/-]+", repeat.text) if len(w) >= 4 and not w.isdigit()]
-    shared = [w for w in words if w in theirs or outcomes(w) & said]
-    return bool(words) and len(shared) >= COVERED_SHARE * len(words)
-
-
-def repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
-    """Whether ``repeat`` states ``kept``'s fact where at least one of them is not in English.
-
-    Every number ``repeat`` states (spelled out too, years aside) is one of ``kept``'s within rounding
-    (:func:`near`), and they share one figure (from 10, or a decimal) or two counts; every outcome it
-    says (:data:`OUTCOMES`) ``kept`` says, one at least; every name it gives that reads alike in any
-    language (:func:`cross_names`) is in ``kept``. Two sentences of one language with no number between
-    them may share a capitalised word instead ("Die Bundestagswahl 2025 endete mit einem Sieg für die
-    Union (CDU/CSU)." beside "Die Union hat die Bundestagswahl 2025 ... gewonnen."); one that states no
-    number may share a party's full name or acronym instead (German@12: "German opposition leader Friedrich
-    Merz ... won an easy victory in Sunday's national election" beside "Die CDU/CSU unter Friedrich Merz
-    hat die vorgezogene Bundestagswahl am Sonntag mit 28,5% der Stimmen gewonnen"). Otherwise a figure is the anchor, as nothing else
-    is shared across languages: "Um apagão massivo ... atribuídas a um fenômeno atmosférico raro" names no
-    figure and says what the English blackout points do not; it stays.
-    """
-    if _english(repeat) and _english(kept):
-        return False
-    mine, theirs = _stated_numbers(repeat), _stated_numbers(kept)
-    if not all(any(near(n, m) for m in theirs) for n in mine):
-        return False
-    shared = {n for n in mine if any(near(n, m) for m in theirs)}
-    if not any(n >= 10 or n != int(n) for n in shared) and len(shared) < 2 and not (
-            not mine and (_same_language(repeat, kept) and _shared_noun(repeat, kept) and _covered(repeat, kept)
-                          or bool(cross_names(repeat)))):
-        return False
-    said = outcomes(repeat.text)
-    if not said or not said <= outcomes(kept.text):
-        return False
-    return all(_named_in(name, repeat, kept) for name in cross_names(repeat))
