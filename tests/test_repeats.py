@@ -7,12 +7,14 @@ from __future__ import annotations
 import pytest
 
 from briefgen.brief import Article
-from briefgen.events import event_repeats, repeats_across
+from briefgen.events import event_repeats, event_repeats_across, repeats_across
 from briefgen.ingest import load_article
+from briefgen.ingest.dates import foreign_days_of_month
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import says_nothing_new, select_points
 from briefgen.repeats import repeats, sentence_repeats
 from briefgen.verify import check_numbers, extract_numbers, locate_quote
+from briefgen.verify.aliases import country_of
 
 from .conftest import ROOT, SEEDS
 
@@ -190,3 +192,41 @@ def test_what_is_said_of_the_event_or_after_it_is_no_repeat_of_it() -> None:
     restored = _iberian("005", "A energia elétrica está sendo parcialmente restaurada em algumas cidades de Portugal e "
                         "Espanha, após o apagão geral que afetou alguns países da Europa.")
     assert not event_repeats(apagao, restored) and not event_repeats(restored, apagao)
+
+
+def test_country_names_and_dates_are_read_in_other_languages() -> None:
+    assert country_of("España") == country_of("Espanha") == country_of("Spanien") == country_of("Spain") == "Spain"
+    assert country_of("Birmania") == "Myanmar" and country_of("Coreia do Sul") == "South Korea"
+    assert country_of("Madrid") is None and country_of("Europa") is None
+    assert foreign_days_of_month("este 28 de abril") == {28} and foreign_days_of_month("am 28. April") == {28}
+    assert foreign_days_of_month("entre seis y diez horas") == frozenset()
+
+
+APAGON = ("Un apagón masivo dejó sin electricidad a amplias zonas de España y Portugal este 28 de abril, afectando "
+          "redes de metro, líneas telefónicas, semáforos, cajeros automáticos y otros servicios esenciales.")
+
+
+def test_the_spanish_lead_telling_the_blackout_again_is_a_repeat_of_the_english_one() -> None:
+    # iberian@12 points 1 and 9: the same blackout of Spain and Portugal; "28 de abril" is the English "Monday"
+    apagon = _iberian("003", APAGON, rank=0)
+    massive = _iberian("001", MASSIVE, rank=0)
+    assert event_repeats_across(apagon, massive)
+    points, [repeat] = select_points(group_claims([massive, apagon]), {}, limit=10, foreign={apagon.article.id})
+    assert [p.text for p in points] == [MASSIVE] and repeat.claim == APAGON
+
+
+def test_a_lead_in_another_language_naming_another_country_or_figure_stays() -> None:
+    massive = _iberian("001", MASSIVE)
+    # Portugal alone is in the English lead; France is not in the Spanish one, so it may not stand for it
+    assert not event_repeats_across(massive, _iberian("003", APAGON))
+    # a Portuguese lead with a figure the English one lacks (48 % recovered) is another fact
+    recovered = _iberian("005", "A operadora de energia da Espanha, Red Eléctrica, afirmou que 48% da demanda de "
+                         "energia já foi recuperada no país.")
+    assert not event_repeats_across(recovered, massive)
+    # the German win in English and in German: "win" is no opening outcome of either
+    merz = _claim("german-election-2025", "003", "German opposition leader Friedrich Merz won an easy victory in "
+                  "Sunday's national election, according to projections.",
+                  quote="German opposition leader Friedrich Merz, a conservative, won an easy victory")
+    union = _claim("german-election-2025", "000", "Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen "
+                   "gewonnen.")
+    assert not event_repeats_across(merz, union) and not event_repeats_across(union, merz)

@@ -110,9 +110,9 @@ def test_the_same_hours_spelled_out_in_spanish_and_in_digits_in_portuguese_are_o
     assert [p.articles for p in points] == [[spanish.article.id]] and repeat.article_id == portuguese.article.id
 
 
-def test_a_sentence_in_another_language_with_no_figure_stays_beside_an_english_one() -> None:
-    # iberian@9: the Portuguese blackout sentence says the cause REN gave (a rare atmospheric phenomenon),
-    # which no English point says; without a figure nothing ties the two, and it stays
+def test_a_sentence_in_another_language_with_no_figure_is_no_figure_repeat_of_an_english_one() -> None:
+    # iberian@9: without a figure repeats_across does not tie them; both open on the blackout, so the lead
+    # rule does (briefgen.events.event_repeats_across, session 20: tests/test_repeats.py)
     portuguese = _claim("iberian-blackout-2025", "004", "Um apagão massivo afetou grandes áreas de Portugal e Espanha na "
                         "tarde desta segunda-feira, com falhas no fornecimento de energia atribuídas a um fenômeno "
                         "atmosférico raro.")

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from briefgen.brief import Point, RejectedClaim
-from briefgen.events import event_repeats, repeats_across
+from briefgen.events import event_repeats, event_repeats_across, repeats_across
 from briefgen.merge import (
     Group,
     VerifiedClaim,
@@ -81,7 +81,7 @@ def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> Ve
     known = replace(kept[0], text="\n".join(k.text for k in kept),
                     numbers=frozenset(n for k in kept for n in k.numbers))
     return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)
-                 or event_repeats(repeat, k, known=known)), None)
+                 or event_repeats(repeat, k, known=known) or event_repeats_across(repeat, k, known=known)), None)
 
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
@@ -112,7 +112,7 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     def repeat_of(a: Group, b: Group) -> bool:
         ra, rb = representative(a), representative(b)
         return (repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
-                or event_repeats(ra, rb))
+                or event_repeats(ra, rb) or event_repeats_across(ra, rb))
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it

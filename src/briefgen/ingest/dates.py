@@ -67,3 +67,20 @@ def drop_dateline(text: str) -> str:
     if match is None or (match.group("dash") == "-" and not match.group("line").endswith(")")):
         return text
     return text[match.end():]
+
+
+# Month names of the other languages pages come in (es, pt, de, fr, it), folded to lower case: a day of the
+# month is a date, not a figure to compare ("este 28 de abril" beside "on Monday", Iberian cluster).
+FOREIGN_MONTHS = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    "janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|dezember|"
+    "janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+)
+_FOREIGN_DAY = re.compile(rf"\b(\d{{1,2}})\.?\s+(?:de\s+)?(?:{FOREIGN_MONTHS})\b", re.IGNORECASE)
+
+
+def foreign_days_of_month(text: str) -> frozenset[float]:
+    """The days of a month ``text`` gives in another language ("28 de abril", "28. April", "28 avril")."""
+    return frozenset(float(m.group(1)) for m in _FOREIGN_DAY.finditer(text))

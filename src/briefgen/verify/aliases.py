@@ -46,6 +46,37 @@ ALIASES: dict[str, tuple[str, ...]] = {
 purpose: any other name in a claim must occur in its cited sentences."""
 
 
+COUNTRY_LANGUAGES = ("es", "pt", "de", "fr", "it")
+"""The languages, besides English, whose country names :func:`country_of` reads."""
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    # ISO 3166 names in each language, from pycountry's gettext catalogs (in its wheel, read once: 30 ms)
+    import gettext
+
+    import pycountry
+
+    names: dict[str, str] = {}
+    catalogs = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[code], fallback=True)
+                for code in COUNTRY_LANGUAGES]
+    for country in pycountry.countries:
+        english = [n for n in (getattr(country, "common_name", None), country.name,
+                               getattr(country, "official_name", None)) if n]
+        for name in english:
+            for form in (name, *(catalog.gettext(name) for catalog in catalogs)):
+                names.setdefault(form.lower(), english[0])
+    return names
+
+
+def country_of(name: str) -> str | None:
+    """The country ``name`` names in English, Spanish, Portuguese, German, French or Italian ("España",
+    "Espanha", "Spanien" → "Spain"; "Birmania" → "Myanmar"), or None. For telling that two reports in two
+    languages are about one place (:mod:`briefgen.events`); the verifier keeps :data:`ALIASES`, as a claim
+    must still use its own sentence's words."""
+    return _country_names().get(name.strip().lower())
+
+
 def _both_ways(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple(p for a, b in pairs for p in ((a, b), (b, a)))
 
