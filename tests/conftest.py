@@ -21,6 +21,10 @@ from pathlib import Path
 import pytest
 import vcr
 
+from briefgen.brief import Article
+from briefgen.merge import VerifiedClaim
+from briefgen.verify import locate_quote
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CASSETTES = Path(__file__).parent / "cassettes"
@@ -28,6 +32,14 @@ RECORDING = os.environ.get("BRIEFGEN_RECORD") == "1"
 # The model id the cassettes were recorded with (the local server's alias).
 RECORDED_MODEL = "qwen2.5-coder-1.5b"
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"  # never contacted: vcrpy answers first
+
+
+def claim_at(article: Article, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
+    """The verified claim ``text`` grounded at ``quote`` (by default its own words) in ``article``: how the
+    tests build claims from real pages' sentences without a model."""
+    match = locate_quote(quote or text, article)
+    assert match is not None, text
+    return VerifiedClaim.at(article, text, match, rank)
 
 
 def seed_paths() -> list[Path]:

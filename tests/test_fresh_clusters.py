@@ -9,23 +9,16 @@ from briefgen.conflicts import number_conflicts
 from briefgen.ingest import load_article
 from briefgen.ingest.dates import drop_dateline
 from briefgen.measures import figure_subject, measured_figures, places_in, sentence_reports
-from briefgen.merge import VerifiedClaim, group_claims
+from briefgen.merge import group_claims
 from briefgen.ranking import select_points
-from briefgen.verify import locate_quote
 
-from .conftest import ROOT
+from .conftest import ROOT, claim_at
 
 FRESH = ROOT / "eval" / "fresh"
 
 
 def _cluster(name: str) -> dict[str, Article]:
     return {p.name[:3]: load_article(p) for p in sorted((FRESH / name).glob("0*.txt"))}
-
-
-def _claim(article: Article, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
-    match = locate_quote(quote or text, article)
-    assert match is not None, text
-    return VerifiedClaim.at(article, text, match, rank)
 
 
 KERR_84 = ("Eighty-four of the confirmed deaths, 56 adults and 28 children, occurred in Kerr County, Sheriff Larry "
@@ -60,7 +53,7 @@ def test_the_death_tolls_of_two_outlets_are_a_conflict_and_a_past_crash_stays_ou
     pages = _cluster("jeju-air-crash-2024")
     assert measured_figures("Se confirmó la muerte de un total de 179 personas a bordo del vuelo 7C 2216.", "es") == {
         "dead": 179}
-    claim = _claim(pages["002"], "At least 177 people have been killed in a plane crash in South Korea, the country’s "
+    claim = claim_at(pages["002"], "At least 177 people have been killed in a plane crash in South Korea, the country’s "
                    "National Fire Agency said.", quote="At least 177 people have been killed when a passenger plane")
     outlets = {a.id: a.outlet or a.id for a in pages.values()}
     [conflict] = [c for c in number_conflicts([claim], outlets, sentence_reports(list(pages.values())))
@@ -76,7 +69,7 @@ def test_a_wire_dateline_is_no_part_of_a_point_nor_a_place() -> None:
     for kept in ("US – China talks resumed.", "NATO – Russia talks resumed.", "BEIJING - Officials said."):
         assert drop_dateline(kept) == kept
     pages = _cluster("texas-floods-2025")
-    toll = _claim(pages["002"], "July 5 (UPI) -- The death toll from central Texas flooding rose to at least 43, "
+    toll = claim_at(pages["002"], "July 5 (UPI) -- The death toll from central Texas flooding rose to at least 43, "
                   "including 15 children, as rescuers continue searching for 27 missing girls at a camp on Saturday.")
     [point] = select_points(group_claims([toll]), {}, limit=10)[0]
     assert point.text.startswith("The death toll") and point.citations[0].quote.startswith("July 5 (UPI) --")
@@ -86,9 +79,9 @@ def test_a_wire_dateline_is_no_part_of_a_point_nor_a_place() -> None:
 def test_of_points_tied_in_support_the_one_with_a_figure_comes_first() -> None:
     # texas@1: three articles' first claims tied, and the brief's headline was the judge's "still working to identify"
     pages = _cluster("texas-floods-2025")
-    judge = _claim(pages["000"], "Judge Rob Kelly, the chief elected official in Kerr County, said authorities were "
+    judge = claim_at(pages["000"], "Judge Rob Kelly, the chief elected official in Kerr County, said authorities were "
                    "still working to identify those who died.")
-    toll = _claim(pages["004"], "The death toll from historic flooding in Texas' Hill Country rose to 104 Monday as "
+    toll = claim_at(pages["004"], "The death toll from historic flooding in Texas' Hill Country rose to 104 Monday as "
                   "Camp Mystic girls summer camp confirmed 27 campers and counselors died.",
                   quote="The death toll from historic flooding in Texas' Hill Country rose to 104")
     points = select_points(group_claims([judge, toll]), {}, limit=10)[0]

@@ -13,10 +13,10 @@ from briefgen.ingest.dates import foreign_days_of_month
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import says_nothing_new, select_points
 from briefgen.repeats import repeats, sentence_repeats
-from briefgen.verify import check_numbers, extract_numbers, locate_quote
+from briefgen.verify import check_numbers, extract_numbers
 from briefgen.verify.aliases import country_of
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, claim_at
 
 
 def _article(folder: str, prefix: str) -> Article:
@@ -26,10 +26,7 @@ def _article(folder: str, prefix: str) -> Article:
 
 
 def _claim(folder: str, prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
-    article = _article(folder, prefix)
-    match = locate_quote(quote or text, article)
-    assert match is not None, text
-    return VerifiedClaim.at(article, text, match, rank)
+    return claim_at(_article(folder, prefix), text, quote, rank)
 
 
 DEC_18 = ("On Wednesday, December 18, 2024, the Federal Reserve executed its third consecutive interest rate cut, "
