@@ -71,7 +71,8 @@ def _digits(group: Group) -> bool:
 
 def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> VerifiedClaim | None:
     """The kept point whose fact ``repeat`` states (:func:`~briefgen.repeats.repeats`,
-    :func:`~briefgen.repeats.sentence_repeats`, :func:`~briefgen.events.event_repeats`) while every
+    :func:`~briefgen.repeats.sentence_repeats`, :func:`~briefgen.events.event_repeats`,
+    :func:`~briefgen.events.event_repeats_across`) while every
     number and name it gives is in one kept point or another; None when it adds something. Fed cluster,
     live run (session 19): "In delivering the 25 basis point cut, the Fed indicated it was likely to cut
     only twice more in 2025 ..." told the kept "... reducing its benchmark rate by 0.25 percentage points
@@ -93,12 +94,13 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
                   foreign: Collection[str] = ()) -> tuple[list[Point], list[RejectedClaim]]:
     """Points ordered by support (distinct outlets), then those that state something before filler
     (:func:`states_something`), then by how many other articles echo them, then by how early the
-    model listed them; and the repeats left out.
+    model listed them, then a figure in digits first; and the repeats left out.
 
     A point that states an earlier one's fact in other words, adding nothing, is left out
-    (:func:`briefgen.repeats.repeats`), and so is one whose figures and names the earlier points give
-    between them (:func:`says_nothing_new`); when the earlier one adds nothing to it,
-    the later (fuller) one takes its place. Either way the claims left out are returned as rejected, naming the point.
+    (:func:`briefgen.repeats.repeats` and the rules of :mod:`briefgen.events`), and so is one whose
+    figures and names the earlier points give between them (:func:`says_nothing_new`); when the
+    earlier one adds nothing to it, the later (fuller) one takes its place. Either way the claims left
+    out are returned as rejected, naming the point.
     """
     groups = merge_groups([part for group in groups for part in split_incompatible(group)])
     # the last key breaks ties for a figure in digits: Texas floods, live run (session 20), three first claims
