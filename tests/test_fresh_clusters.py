@@ -1,11 +1,12 @@
-"""Failures read by hand in the first live runs of the two clusters built after the session-20 rules, to see
+"""Failures read by hand in the first live runs of the clusters built after the session-20 rules, to see
 whether they hold on stories they were not written for (eval/fresh/: jeju-air-crash-2024@1,
-texas-floods-2025@1). Every sentence is a real one of those pages. No model."""
+texas-floods-2025@1, ftx-bankman-fried-verdict-2023@1). Every sentence is a real one of those pages. No model."""
 
 from __future__ import annotations
 
 from briefgen.brief import Article
 from briefgen.conflicts import number_conflicts
+from briefgen.events import outcomes
 from briefgen.ingest import load_article
 from briefgen.ingest.dates import drop_dateline
 from briefgen.measures import figure_subject, measured_figures, places_in, sentence_reports
@@ -86,3 +87,22 @@ def test_of_points_tied_in_support_the_one_with_a_figure_comes_first() -> None:
                   quote="The death toll from historic flooding in Texas' Hill Country rose to 104")
     points = select_points(group_claims([judge, toll]), {}, limit=10)[0]
     assert [p.text[:14] for p in points] == ["The death toll", "Judge Rob Kell"]
+
+
+def test_a_conviction_told_again_in_other_words_is_one_verdict() -> None:
+    # ftx@1: four of ten points said the jury found Bankman-Fried guilty; the AP's lead names no one and no
+    # figure the kept point lacks ("convicted" = "found guilty"; the subject's name and title come first)
+    pages = _cluster("ftx-bankman-fried-verdict-2023")
+    guilty = claim_at(pages["002"], "Sam Bankman-Fried is guilty on all seven criminal charges against him related to "
+                      "the failure of the FTX cryptocurrency exchange.",
+                      quote="a jury has found Sam Bankman-Fried guilty on all seven criminal charges")
+    convicted = claim_at(pages["003"], "FTX founder Sam Bankman-Fried was convicted of defrauding cryptocurrency "
+                         "customers, according to The Associated Press.",
+                         quote="A jury has convicted FTX founder Sam Bankman-Fried", rank=1)
+    assert outcomes(guilty.text) == outcomes(convicted.text) == {"verdict"}
+    points, [repeat] = select_points(group_claims([guilty, convicted]), {}, limit=10)
+    assert [p.text for p in points] == [guilty.text] and repeat.claim == convicted.text
+    # with a figure the kept point lacks ($10 billion), the AP's second sentence stays
+    scheme = claim_at(pages["003"], "Bankman-Fried was convicted on Thursday by a jury in New York of fraud in a scheme "
+                      "that cheated customers as well as investors of at least $10 billion, according to the AP.")
+    assert len(select_points(group_claims([guilty, scheme]), {}, limit=10)[0]) == 2

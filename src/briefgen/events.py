@@ -34,6 +34,9 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "restore": ("restor", "restaur", "recover", "restabelec", "restablec", "reestablec", "recuper", "wiederherstell",
                 "retabl", "ripristin"),
     "hours": ("hour", "hora", "stunde", "heure"),
+    # a fresh cluster (ftx-bankman-fried-verdict-2023@1): "Sam Bankman-Fried is guilty on all seven criminal
+    # charges" beside "FTX founder Sam Bankman-Fried was convicted of defrauding cryptocurrency customers"
+    "verdict": ("convict", "guilt", "culpad", "condenad", "schuldig", "verurteil", "coupable", "condamn", "colpevol"),
 }
 _OUTCOME_OF = sorted(((opening, concept) for concept, openings in OUTCOMES.items() for opening in openings),
                      key=lambda pair: -len(pair[0]))
@@ -191,12 +194,13 @@ def event_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: Verified
 
 
 def _opens_on_outcome(claim: VerifiedClaim) -> bool:
-    return bool(outcomes(" ".join(re.findall(r"[^\W\d_]+", claim.text)[:OPENING_WORDS])))
+    return bool(outcomes(" ".join(re.findall(r"[^\W\d_][\w'’-]*", claim.text)[:OPENING_WORDS])))
 
 
-OPENING_WORDS = 4
+OPENING_WORDS = 6
 """Words (digits aside) within which a claim names its outcome to be about the event itself: "A powerful
-7.7-magnitude earthquake", "Un apagón masivo", "Power outages are ..."."""
+7.7-magnitude earthquake", "Un apagón masivo", "Power outages are ...", "FTX founder Sam Bankman-Fried was
+convicted"."""
 
 
 def _countries(text: str) -> frozenset[str]:

@@ -53,6 +53,7 @@ MERGE_SYNONYMS: tuple[frozenset[str], ...] = (
     # blackout hit Spain and Portugal, leaving millions of people without electricity."
     frozenset({"blackout", "outag"}),
     frozenset({"electr", "power"}),
+    frozenset({"convict", "guilti"}),  # "was convicted" = "was found guilty"
 )
 _FACT_FORM = {word: min(group) for group in MERGE_SYNONYMS for word in group}
 
