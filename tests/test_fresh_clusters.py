@@ -106,3 +106,22 @@ def test_a_conviction_told_again_in_other_words_is_one_verdict() -> None:
     scheme = claim_at(pages["003"], "Bankman-Fried was convicted on Thursday by a jury in New York of fraud in a scheme "
                       "that cheated customers as well as investors of at least $10 billion, according to the AP.")
     assert len(select_points(group_claims([guilty, scheme]), {}, limit=10)[0]) == 2
+
+
+def test_a_prison_term_is_a_measure_and_the_two_maximums_are_a_conflict() -> None:
+    # ftx@1 surfaced no conflict: "years" was a unit, "could face" a forecast of another quantity, the Times
+    # (credited) the subject of its 110, and the opening "Already" a place
+    assert measured_figures("Already in custody, he faces up to 115 years in prison.") == {"prison years": 115}
+    assert measured_figures("He could face up to 110 years in prison.") == {"prison years": 110}
+    assert measured_figures("He was sentenced to 25 years.") == {"prison years": 25}
+    assert measured_figures("Spain's worst floods in 50 years.") == {}
+    pages = _cluster("ftx-bankman-fried-verdict-2023")
+    already = "Already in custody, he faces up to 115 years in prison."
+    assert places_in(already, "en", pages["002"].text) == frozenset()
+    times = "According to The New York Times, he faces a maximum sentence of 110 years in federal prison."
+    assert places_in(times) == frozenset() and figure_subject(times, 110.0) is None
+    assert places_in("He faces 115 years, according to media reports, including CNBC and Bloomberg.") == frozenset()
+    outlets = {a.id: a.outlet or a.id for a in pages.values()}
+    [conflict] = [c for c in number_conflicts([], outlets, sentence_reports(list(pages.values())))
+                  if c.topic.startswith("prison years")]
+    assert conflict.topic == "prison years: 110 / 115"
