@@ -225,6 +225,18 @@ def test_a_dropped_attribution_is_completed_from_the_sentence() -> None:
                                "to Kursk, according to Russia's state news agency, Tass.")
 
 
+def test_a_credit_the_claim_began_is_completed_in_its_place() -> None:
+    # ftx-bankman-fried-verdict-2023@2 (live): the claim kept "according to media reports" and the completion
+    # appended the whole credit after it, so the point said "according to media reports" twice
+    from briefgen.verify import complete_attribution
+
+    sentence = ("A jury found him guilty and the former FTX CEO now faces a maximum sentence of 115 years in prison "
+                "after jurors deliberated for less than five hours Thursday, according to media reports, including "
+                "CNBC and Bloomberg.")
+    claim = sentence.split(", including")[0] + "."
+    assert complete_attribution(claim, sentence) == sentence
+
+
 def test_attribution_is_not_completed_over_another_problem() -> None:
     article = load_article(YONHAP)
     claim = ExtractedClaim(

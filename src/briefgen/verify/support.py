@@ -248,7 +248,14 @@ def complete_attribution(claim: str, support: str, *, language: str = "en", arti
         return None
     if re.match(r"(?:The|A|An)\s", phrase):  # ", the junta also reported", not ", The junta..."
         phrase = phrase[0].lower() + phrase[1:]
-    completed = f"{claim.strip().rstrip('.').rstrip(',')}, {phrase}."
+    head = claim.strip().rstrip(".").rstrip(",")
+    # a claim that kept the start of the credit gets the whole of it in its place, not a second one
+    # (a fresh cluster, ftx-bankman-fried-verdict-2023@2: "..., according to media reports, according to
+    # media reports, including CNBC and Bloomberg." was shipped)
+    opening = " ".join(phrase.split()[:3]).lower()
+    if (at := head.lower().rfind(opening)) > 0:
+        head = head[:at].rstrip().rstrip(",")
+    completed = f"{head}, {phrase}."
     if support_problems(completed, support, language=language, article_text=article_text):
         return None
     return completed
