@@ -7,7 +7,8 @@ from __future__ import annotations
 from briefgen.brief import Article
 from briefgen.conflicts import agree, number_conflicts
 from briefgen.ingest import load_article
-from briefgen.measures import measured_figures, places_in, sentence_reports
+from briefgen.measures import measured_figures
+from briefgen.places import places_in, sentence_reports
 from briefgen.shares import is_election, vote_shares
 
 from .conftest import ROOT

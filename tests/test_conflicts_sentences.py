@@ -1,4 +1,4 @@
-"""Number conflicts found in the articles' own sentences (briefgen.measures.sentence_reports), each
+"""Number conflicts found in the articles' own sentences (briefgen.places.sentence_reports), each
 test built from the dev clusters' real pages (eval/clusters/) and what a replay of their saved live
 runs shipped (bench/conflicts_saved.py). No model."""
 
@@ -9,7 +9,8 @@ from pathlib import Path
 from briefgen.brief import Article
 from briefgen.conflicts import MAX_SIDES, number_conflicts
 from briefgen.ingest import load_article
-from briefgen.measures import measured_figures, places_in, sentence_reports
+from briefgen.measures import measured_figures
+from briefgen.places import places_in, sentence_reports
 
 from .conftest import ROOT
 from .test_merge import claim

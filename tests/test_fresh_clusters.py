@@ -9,8 +9,9 @@ from briefgen.conflicts import number_conflicts
 from briefgen.events import outcomes
 from briefgen.ingest import load_article
 from briefgen.ingest.dates import drop_dateline
-from briefgen.measures import figure_subject, measured_figures, places_in, sentence_reports
+from briefgen.measures import measured_figures
 from briefgen.merge import group_claims
+from briefgen.places import figure_subject, places_in, sentence_reports
 from briefgen.ranking import select_points
 
 from .conftest import ROOT, claim_at

@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ]),
     ("settings", ["briefgen.config", "briefgen.configfile"]),
     ("the model: what it fills, the client, reading its answers, merging", [
-        "briefgen.llm", "briefgen.merge", "briefgen.ranking", "briefgen.stale", "briefgen.repeats", "briefgen.events", "briefgen.shares", "briefgen.measures", "briefgen.conflicts",
+        "briefgen.llm", "briefgen.merge", "briefgen.ranking", "briefgen.stale", "briefgen.repeats", "briefgen.events", "briefgen.shares", "briefgen.measures", "briefgen.places", "briefgen.conflicts",
         "briefgen.extract", "briefgen.notices", "briefgen.fallback",
     ]),
     ("the pipeline", ["briefgen.pipeline"]),

@@ -14,14 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from briefgen.brief import Article, Citation, Conflict, ConflictSide
-from briefgen.measures import (
-    POWER_LOST,
-    SCALES,
-    figure_subject,
-    measured_figures,
-    places_in,
-    same_subject,
-)
+from briefgen.measures import POWER_LOST, SCALES, measured_figures
 from briefgen.merge import (
     Group,
     VerifiedClaim,
@@ -31,6 +24,7 @@ from briefgen.merge import (
     representative,
     summed_numbers,
 )
+from briefgen.places import figure_subject, places_in, same_subject
 from briefgen.shares import is_election, vote_shares
 from briefgen.verify import QuoteMatch, format_number, make_citation
 
@@ -195,7 +189,7 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
     """One conflict per measured quantity the articles give different figures for, each figure a side.
 
     The reports are the verified claims and ``sentences``, the articles' own sentences read by
-    code (:func:`briefgen.measures.sentence_reports`: the model extracts a few claims per article,
+    code (:func:`briefgen.places.sentence_reports`: the model extracts a few claims per article,
     so most disagreements are in sentences no claim cites). Per measure, each report joins the
     first group of reports it is compatible with, every member of it (not a chain: "killing more
     than 150 people across Myanmar and Thailand" must not join Bangkok's 10 dead to Myanmar's

@@ -59,7 +59,6 @@ from briefgen.fallback import (
 from briefgen.ingest import ArticleInput, LoadOptions, load_article
 from briefgen.llm import ModelClient, TokenMeter
 from briefgen.llm.schemas import Synthesis
-from briefgen.measures import sentence_reports
 from briefgen.merge import VerifiedClaim, find_stale, group_claims
 from briefgen.notices import (
     KIND_LABEL,
@@ -68,6 +67,7 @@ from briefgen.notices import (
     language_warnings,
     no_usable_output,
 )
+from briefgen.places import sentence_reports
 from briefgen.prompts import load_template, prompt_version
 from briefgen.ranking import select_points
 
