@@ -235,6 +235,12 @@ def test_a_credit_the_claim_began_is_completed_in_its_place() -> None:
                 "CNBC and Bloomberg.")
     claim = sentence.split(", including")[0] + "."
     assert complete_attribution(claim, sentence) == sentence
+    # kept at its opening, the credit is made whole there
+    opened = ("According to media reports, the former FTX CEO now faces a maximum sentence of 115 years in prison "
+              "after jurors deliberated for less than five hours Thursday.")
+    assert complete_attribution(opened, sentence) == (
+        "According to media reports, including CNBC and Bloomberg, the former FTX CEO now faces a maximum sentence "
+        "of 115 years in prison after jurors deliberated for less than five hours Thursday.")
 
 
 def test_attribution_is_not_completed_over_another_problem() -> None:

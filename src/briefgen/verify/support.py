@@ -248,17 +248,25 @@ def complete_attribution(claim: str, support: str, *, language: str = "en", arti
         return None
     if re.match(r"(?:The|A|An)\s", phrase):  # ", the junta also reported", not ", The junta..."
         phrase = phrase[0].lower() + phrase[1:]
-    head = claim.strip().rstrip(".").rstrip(",")
-    # a claim that kept the start of the credit gets the whole of it in its place, not a second one
-    # (a fresh cluster, ftx-bankman-fried-verdict-2023@2: "..., according to media reports, according to
-    # media reports, including CNBC and Bloomberg." was shipped)
-    opening = " ".join(phrase.split()[:3]).lower()
-    if (at := head.lower().rfind(opening)) > 0:
-        head = head[:at].rstrip().rstrip(",")
-    completed = f"{head}, {phrase}."
+    completed = _with_credit(claim.strip().rstrip(".").rstrip(","), phrase)
     if support_problems(completed, support, language=language, article_text=article_text):
         return None
     return completed
+
+
+def _with_credit(head: str, phrase: str) -> str:
+    """``head`` with the credit ``phrase`` at its end; a claim that kept the start of the credit, at its end
+    or its opening, gets the whole of it in that place, not a second one (a fresh cluster,
+    ftx-bankman-fried-verdict-2023@2: "..., according to media reports, according to media reports,
+    including CNBC and Bloomberg." was shipped)."""
+    words = phrase.split()
+    for k in range(len(words), 2, -1):  # the longest start of the credit, three words at least
+        start = " ".join(words[:k]).rstrip(",")
+        if head.lower().endswith(start.lower()):
+            return f"{head[: -len(start)].rstrip().rstrip(',')}, {phrase}."
+        if head.lower().startswith(start.lower() + ","):
+            return f"{phrase[0].upper()}{phrase[1:]}, {head[len(start) + 1 :].strip()}."
+    return f"{head}, {phrase}."
 
 
 INSTRUCTION_PROBLEM = (
