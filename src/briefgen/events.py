@@ -104,14 +104,18 @@ def cross_names(claim: VerifiedClaim) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*runs, *(a.group(0) for a in _ACRONYM.finditer(text))]))
 
 
+def _says(text: str, name: str) -> bool:
+    """``text`` gives ``name`` as a whole word or words, accents, hyphens and slashes aside."""
+    return f" {_plain(name)} " in f" {_plain(text)} "
+
+
 def _named_in(name: str, claim: VerifiedClaim, kept: VerifiedClaim) -> bool:
     """``name`` is in ``kept``'s text, or the claim gives it in brackets after a word ``kept`` says
     ("... einem Sieg für die Union (CDU/CSU)" beside "Die Union hat ... gewonnen")."""
-    haystack = f" {_plain(kept.text)} "
-    if f" {_plain(name)} " in haystack:
+    if _says(kept.text, name):
         return True
     before = re.search(rf"([\w’'-]+)\s*\(\s*{re.escape(name)}\s*\)", claim.text)
-    return before is not None and f" {_plain(before.group(1))} " in haystack
+    return before is not None and _says(kept.text, before.group(1))
 
 
 def _same_language(a: VerifiedClaim, b: VerifiedClaim) -> bool:
@@ -238,5 +242,5 @@ def event_repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: V
     theirs = _stated_numbers(context)
     if not all(any(near(n, m) for m in theirs) for n in numbers):
         return False
-    return all(f" {_plain(name)} " in f" {_plain(context.text)} " for name in cross_names(repeat))
+    return all(_says(context.text, name) for name in cross_names(repeat))
 

@@ -1,4 +1,4 @@
-"""Measured figures: which quantity each figure of an English text measures, and about whom.
+"""Measured figures: which quantity each figure of a text measures.
 
 The reader behind number conflicts (:mod:`briefgen.conflicts`): a figure is paired with its nearest
 measure word ("694 ... dead", "a 6.4-magnitude aftershock"). Who and where a figure is about, and
@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from briefgen.verify import extract_numbers, is_year
+from briefgen.verify.numbers import SPELLED_NUMBERS
 from briefgen.verify.words import stem
 
 # Words that name a measured quantity, folded to one form per quantity ("died", "killed", "death
@@ -26,9 +27,7 @@ MEASURES: dict[str, str] = {
 SCALES = frozenset(["magnitude", "aftershock"])
 """Measures read on a scale, not counted: a figure of one is written in digits and is at most 10
 (Myanmar cluster: "at least 14 aftershocks", "Two significant aftershocks" are counts)."""
-_SPELLED = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                      "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-                      "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+_SPELLED = SPELLED_NUMBERS - {"zero"}  # "a 'zero' has occurred in the ... electrical system" is no count
 # A figure followed by one of these counts a group within a total ("Eighty-four of the confirmed deaths, 56
 # adults and 28 children, ...": Texas floods, live run, read as 56 dead), never the measure word before it.
 _GROUPS = frozenset(["adults", "adult", "children", "child", "kids", "minors", "men", "women", "girls", "boys"])
@@ -215,6 +214,7 @@ PRISON_YEARS = "prison years"
 "faces up to 115 years in prison" beside the Times' "could face up to 110 years in prison"). A term still
 to be set is no forecast of another quantity: "could face" and "faces" give one measure."""
 _YEAR = stem("year")
+_SENTENCE = stem("sentence")
 
 
 def _prison_term(words: list[str], i: int) -> bool:
@@ -222,7 +222,7 @@ def _prison_term(words: list[str], i: int) -> bool:
     sentence is named just before ("a maximum sentence of 115 years")."""
     after = {w.lower() for w in words[i + 2 : i + 5]}
     before = {stem(w.lower()) for w in words[max(0, i - 4) : i]}
-    return bool(after & {"prison", "jail"}) or stem("sentence") in before
+    return bool(after & {"prison", "jail"}) or _SENTENCE in before
 
 
 def _power_lost(words: list[str], i: int, language: str) -> bool:

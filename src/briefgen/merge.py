@@ -11,13 +11,12 @@ background and never merged into the news.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefgen.brief import Article, Citation, Point
-from briefgen.ingest.dates import MONTHS, drop_dateline
+from briefgen.ingest.dates import days_of_month, drop_dateline
 from briefgen.repeats import fact_words, figures
 from briefgen.stale import find_stale  # noqa: F401 - its import path before it had a module
 from briefgen.verify import (
@@ -250,19 +249,10 @@ def same_fact(best: VerifiedClaim, claim: VerifiedClaim) -> bool:
         numbers or (figures_stated and (words or contained(claim, best))))
 
 
-_DAY_OF_MONTH = re.compile(rf"\b{MONTHS}\.?\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+{MONTHS}\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=4096)
-def _days_of_month(text: str) -> frozenset[float]:
-    # cached: same_fact asks it of the same point for every member, and merge_groups again per union
-    return frozenset(float(d) for m in _DAY_OF_MONTH.finditer(text) for d in m.groups() if d)
-
-
 def _measured(claim: VerifiedClaim) -> frozenset[float]:
     """A claim's figures (:func:`~briefgen.repeats.figures`: decimals too, as "25 basis points" reads 0.25)
     less the days of a month ("December 18"): what it measures."""
-    return figures(claim) - _days_of_month(claim.text)
+    return figures(claim) - days_of_month(claim.text)
 
 
 @lru_cache(maxsize=4096)

@@ -27,6 +27,7 @@ from briefgen.measures import (
 from briefgen.merge import VerifiedClaim
 from briefgen.shares import is_election, vote_shares
 from briefgen.verify import QuoteMatch, named_parties
+from briefgen.verify.names import common_opening
 
 # Dates are no subject: "Myanmar’s death toll from Friday’s powerful earthquake reached 1,644" is Myanmar's.
 _DATE_NAMES = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
@@ -117,20 +118,11 @@ def places_in(text: str, language: str = "en", article_text: str = "") -> frozen
     # "Myanmar's" and "Myanmar" are one place (live run: 144 and 694 dead were two conflicts)
     about = _CREDIT.sub("", drop_dateline(text))
     bodies = _body_words(about)
-    opening = _common_opening(about, article_text)
+    opening = common_opening(about, article_text)  # "Already in custody, ..." (ftx@1): no place
     names = (part for word in named_parties(about) if word.lower() not in bodies and word != opening
              for part in re.sub(r"['’]s$", "", word).lower().split("-"))
     return frozenset(_COUNTRIES.get(name, name) for name in names
                      if name and name not in _DATE_NAMES and name not in POWER_UNITS)
-
-
-def _common_opening(text: str, article_text: str) -> str | None:
-    """The first word of ``text`` when its page never writes it capitalised inside a sentence: a common
-    word a sentence opens with ("Already in custody, he faces up to 115 years in prison.", ftx@1), no place."""
-    first = re.match(r"\W*([\w'’-]+)", text)
-    if first is None or not article_text or re.search(rf"[\w,;:] {re.escape(first.group(1))}\b", article_text):
-        return None
-    return first.group(1)
 
 
 # A country's adjective names it: "The Spanish government ... 15 GW of energy disappeared" is about the

@@ -34,6 +34,7 @@ from briefgen.verify import (
     named_parties,
     unsupported_words,
 )
+from briefgen.verify.names import common_opening
 from briefgen.verify.support import SYNONYMS
 
 if TYPE_CHECKING:
@@ -105,15 +106,8 @@ def own_names(claim: VerifiedClaim) -> tuple[str, ...]:
     never capitalises inside a sentence ("Despite this, the central bank ...": not a name; "Mandalay
     is Myanmar's second-largest city" is, the article writes "in Mandalay")."""
     credited = _credited(claim)
-    first = re.match(r"\W*([\w'’-]+)", claim.text)
-    out = []
-    for name in named_parties(claim.text):
-        if name in credited:
-            continue
-        if first and name == first.group(1) and not re.search(rf"[\w,;:] {re.escape(name)}\b", claim.article.text):
-            continue
-        out.append(name)
-    return tuple(out)
+    opening = common_opening(claim.text, claim.article.text)
+    return tuple(name for name in named_parties(claim.text) if name not in credited and name != opening)
 
 
 def adds_nothing(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:

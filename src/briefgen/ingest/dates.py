@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from dateutil import parser as date_parser
 
@@ -67,6 +68,16 @@ def drop_dateline(text: str) -> str:
     if match is None or (match.group("dash") == "-" and not match.group("line").endswith(")")):
         return text
     return text[match.end():]
+
+
+_DAY_OF_MONTH = re.compile(rf"\b{MONTHS}\.?\s+(\d{{1,2}})\b|\b(\d{{1,2}})\s+{MONTHS}\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def days_of_month(text: str) -> frozenset[float]:
+    """The days of a month ``text`` gives in English ("December 18", "18 December"): dates, not figures.
+    Cached: merging asks it of the same point for every member, and again per union it tries."""
+    return frozenset(float(d) for m in _DAY_OF_MONTH.finditer(text) for d in m.groups() if d)
 
 
 # Month names of the other languages pages come in (es, pt, de, fr, it), folded to lower case: a day of the

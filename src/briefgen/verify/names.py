@@ -62,6 +62,17 @@ def _phrase_in(name: str, support: str, language: str, article_text: str = "") -
     return False
 
 
+def common_opening(text: str, article_text: str) -> str | None:
+    """The first word of ``text`` when ``article_text`` (its page) never writes it capitalised inside a
+    sentence: a common word a sentence opens with ("Despite this, the central bank ...", "Already in
+    custody, he faces ..."), not a name ("Mandalay is Myanmar's second-largest city": the page writes
+    "in Mandalay")."""
+    first = re.match(r"\W*([\w'’-]+)", text)
+    if first is None or not article_text or re.search(rf"[\w,;:] {re.escape(first.group(1))}\b", article_text):
+        return None
+    return first.group(1)
+
+
 def named_parties(text: str) -> list[str]:
     """Capitalised names in ``text`` (not its function words or markers): who and where it is about."""
     return list(_named_parties(text))
