@@ -4,8 +4,6 @@ sentence is copied from the cluster's files and the runs' recordings."""
 
 from __future__ import annotations
 
-import pytest
-
 from briefgen.brief import Article
 from briefgen.events import event_repeats, event_repeats_across, repeats_across
 from briefgen.ingest import load_article
@@ -13,7 +11,7 @@ from briefgen.ingest.dates import foreign_days_of_month
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import says_nothing_new, select_points
 from briefgen.repeats import repeats, sentence_repeats
-from briefgen.verify import check_numbers, extract_numbers
+from briefgen.verify import check_numbers
 from briefgen.verify.aliases import country_of
 
 from .conftest import ROOT, SEEDS, claim_at
@@ -41,21 +39,6 @@ CAUTIOUS = "The central bank hinted at a more cautious approach for 2025."
 
 def _fed(prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
     return _claim("fed-rate-cut-dec-2024", prefix, text, quote, rank)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("cut its key interest rate by a quarter of a percentage point", {0.25}),
-        ("a quarter-point cut", {0.25}),
-        ("lowered its benchmark interest rate by 25 basis points", {0.25}),
-        ("a cut of half a percentage point in September", {0.5}),
-        ("the third reduction in a row and one that struck a note of warning", {3}),  # "one that": a pronoun
-        ("a quarter of the buildings", set()),  # a share, not a rate move
-    ],
-)
-def test_rate_moves_and_counts_are_read_in_every_form(text: str, expected: set[float]) -> None:
-    assert extract_numbers(text) == expected
 
 
 def test_a_claim_in_percentage_points_is_grounded_in_a_quarter_of_a_point() -> None:

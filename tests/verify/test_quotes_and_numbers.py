@@ -27,6 +27,13 @@ KBS = SEEDS / "001_34c3b9da6c95dac3.txt"
         ("his third visit in three months", {3}),
         ("thousands of troops", set()),
         ("about 15,000 soldiers and 600 deaths", {15000, 600}),
+        # rate moves in every form (fed@11, session 20: one cut told three times, as words and as figures)
+        ("cut its key interest rate by a quarter of a percentage point", {0.25}),
+        ("a quarter-point cut", {0.25}),
+        ("lowered its benchmark interest rate by 25 basis points", {0.25}),
+        ("a cut of half a percentage point in September", {0.5}),
+        ("the third reduction in a row and one that struck a note of warning", {3}),  # "one that": a pronoun
+        ("a quarter of the buildings", set()),  # a share, not a rate move
     ],
 )
 def test_extract_numbers(text: str, expected: set[float]) -> None:
