@@ -4,13 +4,15 @@ sentence is copied from the cluster's files and the runs' recordings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from briefgen.brief import Article
-from briefgen.events import event_repeats, event_repeats_across, repeats_across
+from briefgen.events import event_repeats, event_repeats_across, quantity_repeats, repeats_across
 from briefgen.ingest import load_article
 from briefgen.ingest.dates import foreign_days_of_month
 from briefgen.merge import VerifiedClaim, group_claims
 from briefgen.ranking import says_nothing_new, select_points
-from briefgen.repeats import repeats, sentence_repeats
+from briefgen.repeats import own_names, repeats, sentence_repeats, vague_amount
 from briefgen.verify import check_numbers
 from briefgen.verify.aliases import country_of
 
@@ -210,3 +212,69 @@ def test_a_lead_in_another_language_naming_another_country_or_figure_stays() -> 
     union = _claim("german-election-2025", "000", "Die Union hat die Bundestagswahl 2025 mit 28,6 Prozent der Stimmen "
                    "gewonnen.")
     assert not event_repeats_across(merz, union) and not event_repeats_across(union, merz)
+
+
+# Session 21: repeats read by hand in german-election-2025@13 and seeds@17 (live runs of session 20).
+
+def _german(prefix: str, text: str, quote: str = "", rank: int = 0) -> VerifiedClaim:
+    return _claim("german-election-2025", prefix, text, quote, rank)
+
+
+CONSERVATIVES = "German conservatives won the national election with 28.5% of the vote"
+CDU_CSU = ("Die CDU/CSU unter Friedrich Merz hat die vorgezogene Bundestagswahl am Sonntag mit 28,5% der Stimmen "
+           "gewonnen, gemäß den vorläufigen Ergebnissen der Bundeswahlleiterin.")
+
+
+def test_the_english_winner_with_the_german_sentences_figure_takes_its_place() -> None:
+    # german@13: the English brief opened on the German sentence; the English one, giving its 28.5 %, was its repeat
+    conservatives = _german("004", CONSERVATIVES, quote="German conservatives, led by Friedrich Merz, won the national "
+                            "election with 28.5% of the vote")
+    for first, second in ((0, 1), (1, 0)):  # whichever the ranking puts first
+        cdu = _german("002", CDU_CSU, rank=first)
+        english = replace(conservatives, rank=second)
+        points, [repeat] = select_points(group_claims([cdu, english]), {}, limit=10, foreign={cdu.article.id})
+        assert [p.text for p in points] == [CONSERVATIVES] and repeat.claim == CDU_CSU
+
+
+def test_a_day_of_the_week_is_no_name_a_lead_adds() -> None:
+    # german@13: Merz's win "in Sunday's national election" added only the day to the points kept
+    merz = _german("003", "German opposition leader Friedrich Merz won an easy victory in Sunday's national election, "
+                   "according to projections.",
+                   quote="German opposition leader Friedrich Merz, a conservative, won an easy victory", rank=1)
+    conservatives = _german("004", CONSERVATIVES, quote="German conservatives, led by Friedrich Merz, won the national "
+                            "election with 28.5% of the vote")
+    path = _german("005", "Friedrich Merz's CDU/CSU secures a narrow path to form a government",
+                   quote="Friedrich Merz's CDU/CSU secures a narrow path to form a government")
+    assert own_names(merz) == ("Friedrich", "Merz")
+    assert says_nothing_new(merz, [conservatives, path]) is conservatives
+    assert says_nothing_new(merz, [conservatives]) is None  # Merz is no kept point's: it stays
+
+
+def test_a_german_sentence_giving_a_share_a_kept_point_gives_is_a_repeat() -> None:
+    # german@13 points 7 and 8: the SPD's 16,4 % told twice in German (and a third time, 16.5 %, in English)
+    losses = _german("000", "Deutliche Verluste verzeichnet die SPD, die mit nur 16,4 Prozent ihr bislang "
+                     "schlechtestes Wahlergebnis erzielt und auf Platz drei landet.")
+    places = _german("002", "Die AfD lag mit 20,8% auf dem zweiten Platz, vor der SPD von Bundeskanzler Olaf Scholz "
+                     "auf dem dritten Platz mit 16,4%.")
+    fell = _german("004", "Chancellor Olaf Scholz's Social Democrats fell to 16.5%",
+                   quote="Chancellor Olaf Scholz's Social Democrats (SPD) fell to 16")
+    assert quantity_repeats(losses, places) and not quantity_repeats(places, losses)  # the AfD's 20,8 % is new
+    assert not quantity_repeats(losses, fell)  # the English point never writes "SPD" ...
+    assert says_nothing_new(losses, [fell, places]) is not None  # ... the points kept do
+    assert not quantity_repeats(fell, losses)  # an English sentence is read word by word
+
+
+def test_thousands_of_workers_is_the_kept_points_five_thousand() -> None:
+    # seeds@17 point 4: the seeds' one repeat, of point 1
+    thousands = _claim("seeds", "001", "North Korea will send thousands of its military workers to Russia's Kursk "
+                       "region to help with rebuilding efforts in the war-hit area, which had been seized by Ukraine "
+                       "for months.", rank=1)
+    kim = _claim("seeds", "002", "Kim Jong Un decided to send 1,000 sappers to clear mines in the Kursk region and "
+                 "5,000 military construction workers to restore infrastructure there, according to Russia's state "
+                 "news agency, Tass.", quote="North Korean leader Kim Jong Un decided to send 1,000 sappers")
+    remarks = _claim("seeds", "000", "The United States on Tuesday described Russia's continued use of North Korean "
+                     "workers and troops for operations against Ukraine as \"deeply concerning.\"",
+                     quote="The United States on Tuesday described Russia's continued use of North Korean workers")
+    assert vague_amount(thousands.text, kim.numbers) and not vague_amount(thousands.text, frozenset([1000.0]))
+    assert says_nothing_new(thousands, [kim, remarks]) is kim
+    assert says_nothing_new(thousands, [kim]) is None  # North Korea and Ukraine are no kept point's

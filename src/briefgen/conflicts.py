@@ -89,7 +89,7 @@ def disagreements(a: VerifiedClaim, b: VerifiedClaim) -> list[str]:
     """
     if a.article.id == b.article.id:
         return []
-    fa, fb = _figures(a), _figures(b)
+    fa, fb = quantities(a), quantities(b)
     return [m for m in fa.keys() & fb.keys() if fa[m] != fb[m] and _compatible(a, b, m)]
 
 
@@ -98,7 +98,7 @@ def same_quantity(a: VerifiedClaim, b: VerifiedClaim) -> bool:
     return bool(disagreements(a, b))
 
 
-def _figures(report: VerifiedClaim) -> dict[str, float]:
+def quantities(report: VerifiedClaim) -> dict[str, float]:
     """The figures of ``report`` that can disagree: small whole counts are left out as
     :func:`briefgen.merge.figures` leaves them ("injuries across three urban areas" read as 3
     injured, "two in Castilla-La Mancha" as 2 dead against 155 in Valencia: Myanmar and Valencia
@@ -168,7 +168,7 @@ def _compatible(a: VerifiedClaim, b: VerifiedClaim, measure: str) -> bool:
     pa, pb = _places(a), _places(b)
     if pa and pb and not pa & pb:
         return False
-    fa, fb = _figures(a)[measure], _figures(b)[measure]
+    fa, fb = quantities(a)[measure], quantities(b)[measure]
     return (same_subject(figure_subject(a.text, fa, _language(a)), figure_subject(b.text, fb, _language(b)))
             and (fa == fb or not summed_numbers(a, b)))
 
@@ -198,13 +198,13 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
     itself). Each side is one figure, citing one sentence per article.
     """
     # The measure words are English: a German claim's "Die" is no "died" (German cluster: "dead: 28.6").
-    reports = [c for c in claims if (c.article.language or "en") == "en" and _figures(c)]
+    reports = [c for c in claims if (c.article.language or "en") == "en" and quantities(c)]
     claimed = {id(c) for c in reports}
-    reports += [s for s in sentences if _figures(s)]
+    reports += [s for s in sentences if quantities(s)]
     measures = sorted({m for i, a in enumerate(reports) for b in reports[i + 1:] for m in disagreements(a, b)})
     found: list[tuple[tuple[int, int], Conflict]] = []
     for measure in measures:
-        giving = [r for r in reports if measure in _figures(r)]
+        giving = [r for r in reports if measure in quantities(r)]
         # the reports most others fit seed the groups (Myanmar cluster: "more than 150 people across
         # Myanmar and Thailand" came first and kept "694 in Myanmar" out of the death toll), claims first on ties
         degree = {id(r): sum(_compatible(r, o, measure) for o in giving if o is not r) for r in giving}
@@ -215,9 +215,9 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
         groups: list[list[VerifiedClaim]] = []
         for report in sorted(giving, key=lambda r: (id(r) not in placed, -degree[id(r)], id(r) not in claimed)):
             fits = [g for g in groups if all(_compatible(report, o, measure) for o in g)]
-            told = {frozenset(_figures(o)[measure] for o in g) for g in fits if any(id(o) in placed for o in g)}
+            told = {frozenset(quantities(o)[measure] for o in g) for g in fits if any(id(o) in placed for o in g)}
             if id(report) not in placed and len(told) > 1:
-                near = [g for g in fits if any(_close(_figures(o)[measure], _figures(report)[measure]) for o in g)]
+                near = [g for g in fits if any(_close(quantities(o)[measure], quantities(report)[measure]) for o in g)]
                 if len(near) != 1:
                     continue  # groups that give the same figures are one quantity (Myanmar: 7.7 "in Myanmar", by the USGS)
                 fits = near
@@ -226,7 +226,7 @@ def number_conflicts(claims: Sequence[VerifiedClaim], outlet_of: dict[str, str],
             else:
                 groups.append([report])
         for group in groups:
-            kept = _most_reported(_by_figure(group, lambda c, m=measure: _figures(c)[m]), outlet_of, claimed)
+            kept = _most_reported(_by_figure(group, lambda c, m=measure: quantities(c)[m]), outlet_of, claimed)
             if _outlets_disagree(kept, outlet_of):
                 # the place all its sentences that name one name, where one measure is several quantities
                 # ("dead (Paiporta)"; a sentence naming none joined it as its figure's group, above)

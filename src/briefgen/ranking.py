@@ -14,7 +14,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from briefgen.brief import Point, RejectedClaim
-from briefgen.events import event_repeats, event_repeats_across, repeats_across
+from briefgen.events import (
+    event_repeats,
+    event_repeats_across,
+    near,
+    quantity_repeats,
+    repeats_across,
+)
 from briefgen.merge import (
     Group,
     VerifiedClaim,
@@ -24,7 +30,14 @@ from briefgen.merge import (
     split_incompatible,
     to_point,
 )
-from briefgen.repeats import adds_nothing, fact_words, rejected_repeats, repeats, sentence_repeats
+from briefgen.repeats import (
+    adds_nothing,
+    fact_words,
+    figures,
+    rejected_repeats,
+    repeats,
+    sentence_repeats,
+)
 from briefgen.verify import names_someone
 
 ECHO_SIMILARITY = 25.0
@@ -72,7 +85,7 @@ def _digits(group: Group) -> bool:
 def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> VerifiedClaim | None:
     """The kept point whose fact ``repeat`` states (:func:`~briefgen.repeats.repeats`,
     :func:`~briefgen.repeats.sentence_repeats`, :func:`~briefgen.events.event_repeats`,
-    :func:`~briefgen.events.event_repeats_across`) while every
+    :func:`~briefgen.events.event_repeats_across`, :func:`~briefgen.events.quantity_repeats`) while every
     number and name it gives is in one kept point or another; None when it adds something. Fed cluster,
     live run (session 19): "In delivering the 25 basis point cut, the Fed indicated it was likely to cut
     only twice more in 2025 ..." told the kept "... reducing its benchmark rate by 0.25 percentage points
@@ -82,7 +95,14 @@ def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> Ve
     known = replace(kept[0], text="\n".join(k.text for k in kept),
                     numbers=frozenset(n for k in kept for n in k.numbers))
     return next((k for k in kept if repeats(repeat, k, known=known) or sentence_repeats(repeat, k, known=known)
-                 or event_repeats(repeat, k, known=known) or event_repeats_across(repeat, k, known=known)), None)
+                 or event_repeats(repeat, k, known=known) or event_repeats_across(repeat, k, known=known)
+                 or quantity_repeats(repeat, k, known=known)), None)
+
+
+def gives_figures(claim: VerifiedClaim, other: VerifiedClaim) -> bool:
+    """Every figure of ``other`` (:func:`~briefgen.repeats.figures`) is one of ``claim``'s within rounding
+    (:func:`~briefgen.events.near`): 28,5 % and 28.5 %, 28,6 % and 28.5 %."""
+    return all(any(near(f, n) for n in claim.numbers) for f in figures(other))
 
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
@@ -106,6 +126,7 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     # the last key breaks ties for a figure in digits: Texas floods, live run (session 20), three first claims
     # tied and the brief opened on "Judge Rob Kelly ... said authorities were still working to identify those
     # who died" above the death toll of 43, its article coming first
+    foreign = frozenset(foreign)
     ordered = sorted(groups, key=lambda g: (-len({outlet_of.get(a, a) for a in g.articles}), not states_something(g),
                                             -echoes(g, groups), g.rank, not _digits(g)))
     kept: list[Group] = []
@@ -114,24 +135,29 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     def repeat_of(a: Group, b: Group) -> bool:
         ra, rb = representative(a), representative(b)
         return (repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
-                or event_repeats(ra, rb) or event_repeats_across(ra, rb))
+                or event_repeats(ra, rb) or event_repeats_across(ra, rb) or quantity_repeats(ra, rb))
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it
-        # (German@10: "German conservatives won ... 28.5%" over "Die Union hat ... 28,6 Prozent ... gewonnen")
-        return not set(a.articles) <= set(foreign) and set(b.articles) <= set(foreign) and repeat_of(b, a)
+        # (German@10: "German conservatives won ... 28.5%" over "Die Union hat ... 28,6 Prozent ... gewonnen"),
+        # or that it repeats while giving every figure of it: German@13 (session 21) opened its English brief
+        # on "Die CDU/CSU unter Friedrich Merz hat ... mit 28,5% der Stimmen gewonnen" and left out "German
+        # conservatives won the national election with 28.5% of the vote" as its repeat
+        if set(a.articles) <= foreign or not set(b.articles) <= foreign:
+            return False
+        return repeat_of(b, a) or (repeat_of(a, b) and gives_figures(representative(a), representative(b)))
 
     for group in ordered:
         if len(kept) == limit:
             break
-        earlier = next((k for k in kept if repeat_of(group, k)), None)
+        earlier = next((k for k in kept if repeat_of(group, k) or readable_over(k, group)), None)
         if earlier is None:
             said = says_nothing_new(representative(group), [representative(k) for k in kept])
             earlier = next((k for k in kept if representative(k) is said), None)
         if earlier is not None and not readable_over(group, earlier):
             left_out.append((group, earlier))
-        elif (i := next((i for i, k in enumerate(kept) if repeat_of(k, group) or (k is earlier)),
-                        None)) is not None:
+        elif (i := next((i for i, k in enumerate(kept) if (repeat_of(k, group) and not readable_over(k, group))
+                         or k is earlier), None)) is not None:
             left_out = [(r, group if k is kept[i] else k) for r, k in left_out] + [(kept[i], group)]
             kept[i] = group
         else:

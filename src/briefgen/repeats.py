@@ -101,13 +101,20 @@ def _credited(claim: VerifiedClaim) -> frozenset[str]:
     return frozenset(name for phrase in phrases for name in named_parties(phrase))
 
 
+WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+"""Capitalised, but a day of the week is when, not who or where: German@13 (session 21), "German opposition
+leader Friedrich Merz won an easy victory in Sunday's national election" added only "Sunday" to the kept
+points, the winner left out of the English points for a German sentence."""
+
+
 def own_names(claim: VerifiedClaim) -> tuple[str, ...]:
     """The parties and places ``claim`` names: not its credited source, nor a first word its article
     never capitalises inside a sentence ("Despite this, the central bank ...": not a name; "Mandalay
-    is Myanmar's second-largest city" is, the article writes "in Mandalay")."""
+    is Myanmar's second-largest city" is, the article writes "in Mandalay"), nor a day of the week."""
     credited = _credited(claim)
     opening = common_opening(claim.text, claim.article.text)
-    return tuple(name for name in named_parties(claim.text) if name not in credited and name != opening)
+    return tuple(name for name in named_parties(claim.text) if name not in credited and name != opening
+                 and re.sub(r"['’]s$", "", name).lower() not in WEEKDAYS)
 
 
 def adds_nothing(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
@@ -132,7 +139,8 @@ def repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim 
 
     One fact: a shared figure or the same counts (two or more), or a shared named party, as the
     anchor; then shared statement words, :data:`FIGURE_WORDS` with a figure, else
-    :data:`REPEAT_WORDS` and :data:`REPEAT_SHARE` of the repeat's. ``known`` (by default ``kept``) is
+    :data:`REPEAT_WORDS` and :data:`REPEAT_SHARE` of the repeat's, or :data:`REPEAT_WORDS` and an
+    amount in words that a figure of ``kept`` can be (:func:`vague_amount`: "thousands" and 5,000). ``known`` (by default ``kept``) is
     what the repeat must add nothing to: the brief's points so far, for :func:`says_nothing_new`.
     """
     if not (in_english(repeat) and in_english(kept)) or not adds_nothing(repeat, known or kept):
@@ -143,7 +151,26 @@ def repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim 
     if (figures(repeat) & figures(kept)) or len(counts) >= 2:
         return shared >= FIGURE_WORDS
     names = {w for name in own_names(repeat) for w in content_words(name)}
-    return bool(names & content_words(kept.text)) and shared >= REPEAT_WORDS and shared >= REPEAT_SHARE * len(words)
+    if not names & content_words(kept.text) or shared < REPEAT_WORDS:
+        return False
+    return shared >= REPEAT_SHARE * len(words) or vague_amount(repeat.text, kept.numbers)
+
+
+VAGUE_AMOUNTS: dict[str, tuple[float, float]] = {
+    "dozens": (24, 199), "hundreds": (200, 1999), "thousands": (2_000, 999_999), "millions": (2e6, 999e6),
+}
+"""Words that give an amount without a figure, and the figures each can stand for. Seeds@17, live run
+(session 21): "North Korea will send thousands of its military workers to Russia's Kursk region to help
+with rebuilding efforts ..." beside the kept "Kim Jong Un decided to send 1,000 sappers ... and 5,000
+military construction workers to restore infrastructure there": 4 of the repeat's 14 statement words
+are the kept point's, too few of them for two sentences without a figure, but "thousands" is the 5,000."""
+_VAGUE = re.compile(rf"\b({'|'.join(VAGUE_AMOUNTS)})\b", re.IGNORECASE)
+
+
+def vague_amount(text: str, numbers: frozenset[float]) -> bool:
+    """``text`` gives an amount in words (:data:`VAGUE_AMOUNTS`) that one of ``numbers`` can be."""
+    return any(low <= n <= high for word in _VAGUE.findall(text) for low, high in [VAGUE_AMOUNTS[word.lower()]]
+               for n in numbers)
 
 
 def sentence_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
