@@ -166,7 +166,8 @@ def test_an_article_in_another_language_is_cited_by_the_sentences_the_model_pick
     article = load_article(GERMAN_001)
     assert [text for _, text in listed][:3] == [" ".join(s.text.split()) for s in article.sentences[:3]]
     cited = [c.quote for p in [*brief.points, *brief.background] for c in p.citations]
-    assert cited == [article.sentences[2].text, article.sentences[0].text]
+    # both picks, in the brief's order: sentence 3 ("Dies bedeutet ...") leans on the one before it, so it ranks last
+    assert cited == [article.sentences[0].text, article.sentences[2].text]
     assert all(p.text in (article.sentences[2].text, article.sentences[0].text) for p in brief.points)
 
 
@@ -236,3 +237,16 @@ def test_a_heading_asked_as_a_question_is_no_claim() -> None:
     assert "question" in (form_problem("When Was The Last Fed Reserve Interest Rate Cut?") or "")
     assert "question" in (form_problem('Why did the Fed cut rates again?"') or "")
     assert form_problem("The Fed cut rates by a quarter point on Wednesday.") is None
+
+
+def test_a_sentence_past_the_length_bound_is_cut_at_its_last_whole_clause() -> None:
+    """german-election-2025@14 (live, session 21): the claim left out the AfD's 20.5 of its sentence, the
+    sentence repair shipped that sentence, and the length bound cut it to "... in the relationship with the
+    United…", the brief's first point and its lede. The clause before the semicolon states the result whole."""
+    article = load_article(ROOT / "eval" / "clusters" / "german-election-2025" / "003_fosterinstantnews.txt")
+    claim = "CDU-CSU won 28.5 percent of the vote and will lead the next government"
+    outcome = ground_claims(article, [StatedClaim(claim=claim)], 5)
+    claims, rejected, _ = _repair_by_sentence(outcome.drafts, outcome.verified)
+    assert [c.text for c in claims] == [
+        "The CDU-CSU won 28.5 percent of the vote and will lead the next government, while Alice Weidel's AfD "
+        "reached a record 20.5 percent and pushed the Social Democrats into third place."] and not rejected

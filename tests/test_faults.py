@@ -486,3 +486,23 @@ def test_a_fallback_headline_names_what_it_is_about() -> None:
                   "officials say, as rescue services work frantically to find survivors.")
     assert fallback_headline_point([paiporta, spain]) is spain
     assert fallback_headline_point([paiporta]) is paiporta  # the only one: still the headline
+
+
+def test_a_fallback_headline_reads_alone_before_it_is_short() -> None:
+    """boeing-machinists-strike-2024@1 (fresh cluster, live run, session 21): the brief was headed "IAM
+    District 751 president Jon Holden said this was a defining moment tonight", the one top point within 30
+    words; what "this" was, the reader of a headline never sees. The vote that ended the strike heads it."""
+    from briefgen.brief import Point
+    from briefgen.fallback import fallback_headline_point, leans_on_context
+
+    vote = ("Some 59% of union members voted in favour of the accord, which includes a 38% wage increase over four "
+            "years and enhanced retirement contributions, according to the International Association of Machinists "
+            "and Aerospace Workers district representing some 33,000 striking workers.")
+    leaders = ("Leaders of the International Association of Machinists and Aerospace Workers district in Seattle said "
+               "59% of members who cast ballots agreed to approve the company’s fourth formal offer and the third put "
+               "to a vote.")
+    moment = "IAM District 751 president Jon Holden said this was a defining moment tonight."
+    points = [Point(text=t, citations=[], articles=["x"], outlets=1) for t in (vote, leaders, moment)]
+    assert leans_on_context(moment) and not leans_on_context(leaders)
+    assert fallback_headline_point(points).text == leaders
+    assert not leans_on_context("The Fed said it will keep rates unchanged.")  # "it" said of a named party

@@ -278,3 +278,20 @@ def test_thousands_of_workers_is_the_kept_points_five_thousand() -> None:
     assert vague_amount(thousands.text, kim.numbers) and not vague_amount(thousands.text, frozenset([1000.0]))
     assert says_nothing_new(thousands, [kim, remarks]) is kim
     assert says_nothing_new(thousands, [kim]) is None  # North Korea and Ukraine are no kept point's
+
+
+def test_an_english_share_a_kept_point_gives_within_rounding_is_a_repeat_but_a_toll_is_read_word_by_word() -> None:
+    # german@14 points 1 and 5: the AfD's record told twice, 20.5 % and 20 %, in other words
+    record = _german("003", "The CDU-CSU won 28.5 percent of the vote and will lead the next government, while Alice "
+                     "Weidel's AfD reached a record 20.5 percent and pushed the Social Democrats into third place.")
+    best = _german("004", "The far-right Alternative for Germany (AfD) achieved its best result ever, securing 20%.",
+                   rank=1)
+    assert not repeats(best, record) and quantity_repeats(best, record)
+    assert not quantity_repeats(record, best)  # the CDU-CSU's share is new
+    # myanmar: one magnitude, but the first sentence says what else the quake did
+    struck = _claim("myanmar-quake-2025", "002", "A powerful 7.7-magnitude earthquake struck Southeast Asia on Friday, "
+                    "killing more than 150 people across Myanmar and Thailand and collapsing a high-rise building in "
+                    "central Bangkok, officials said.", quote="A powerful 7.7-magnitude earthquake struck Southeast Asia")
+    centered = _claim("myanmar-quake-2025", "001", "A 7.7-magnitude earthquake centered in Myanmar reverberated across "
+                      "Southeast Asia on Friday.", quote="A 7.7-magnitude earthquake centered in Myanmar reverberated")
+    assert not quantity_repeats(struck, centered) and not quantity_repeats(centered, struck)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from briefgen.conflicts import quantities
 from briefgen.ingest.dates import foreign_days_of_month
-from briefgen.repeats import adds_nothing, figures, in_english
+from briefgen.repeats import adds_nothing, figures, in_english, own_names
 from briefgen.verify import is_year, language_code, named_parties, unsupported_words
 from briefgen.verify.aliases import country_of
 
@@ -248,24 +248,24 @@ def event_repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: V
     return all(_says(context.text, name) for name in cross_names(repeat))
 
 
-
 def quantity_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: VerifiedClaim | None = None) -> bool:
-    """Whether ``repeat``, a sentence in another language than English, reports only quantities ``kept``
-    reports: every figure it measures (:func:`~briefgen.conflicts.quantities`: a party's vote share, a
+    """Whether ``repeat`` reports only quantities ``kept`` reports: every figure it measures (:func:`~briefgen.conflicts.quantities`: a party's vote share, a
     place's dead) ``kept``'s sentence measures for the same quantity and ``kept`` states within rounding
     (:func:`near`), every other figure of it is in ``known`` (by default ``kept``) within rounding, and so is
-    every name that reads alike in any language (:func:`cross_names`). German@13, live run (session 21):
+    every name that reads alike in any language (:func:`cross_names`). An English sentence is read so only for
+    shares (:data:`SHARES`) beside an English point, and every name it gives must be there, a long name aside whose abbreviation
+    ``known`` gives. German@13, live run (session 21):
     "Deutliche Verluste verzeichnet die SPD, die mit nur 16,4 Prozent ihr bislang schlechtestes
     Wahlergebnis erzielt und auf Platz drei landet." beside "Die AfD lag mit 20,8% auf dem zweiten Platz,
     vor der SPD ... auf dem dritten Platz mit 16,4%." and the English "Chancellor Olaf Scholz's Social
-    Democrats fell to 16.5%": the SPD's share told three times. Words cannot be compared across
-    languages; what a quantity is, can. What else the repeat says is lost from the points, in a language
-    the brief is not in; its sentence is listed with the repeats."""
-    if in_english(repeat):
-        return False  # English sentences are compared word by word (briefgen.repeats)
+    Democrats fell to 16.5%": the SPD's share told three times; German@14, "The far-right Alternative for
+    Germany (AfD) achieved its best result ever, securing 20%." beside "... Alice Weidel's AfD reached a
+    record 20.5 percent ...". Words cannot be compared across languages, nor "best result ever" with
+    "record"; what a quantity is, can. What else the repeat says is lost from the points; its sentence is
+    listed with the repeats."""
     mine = quantities(repeat)
-    if not mine:
-        return False
+    if not mine or (in_english(repeat) and not (in_english(kept) and all(m.endswith(SHARES) for m in mine))):
+        return False  # an English point gives way to no foreign one for its figures alone (the brief's language first)
     sentence = replace(kept, text=f"{kept.text}\n{kept.support}")  # the kept sentence names the party: "(SPD)"
     theirs, stated = quantities(sentence), _stated_numbers(kept)
     if not all(m in theirs and near(v, theirs[m]) and any(near(v, n) for n in stated) for m, v in mine.items()):
@@ -273,4 +273,22 @@ def quantity_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: Verif
     context = known or kept
     if not all(any(near(n, m) for m in _stated_numbers(context)) for n in figures(repeat)):
         return False
-    return all(_says(context.text, name) for name in cross_names(repeat))
+    if not in_english(repeat):
+        return all(_says(context.text, name) for name in cross_names(repeat))
+    defined = _defined(repeat.text, context.text)
+    return all(not unsupported_words(name, context.text) or name in defined for name in own_names(repeat))
+
+
+SHARES = ("vote share", "turnout")
+"""The quantities an English sentence may repeat with other words: a result's share is the whole of what the
+sentence reports. A toll or a magnitude comes with what happened ("A 7.7-magnitude quake collapsed a
+high-rise"), which the rules of :mod:`briefgen.repeats` read word by word."""
+
+_DEFINITION = re.compile(r"((?:[A-Z][\w’'-]*)(?:\s+(?:for|of|and|the|[A-Z][\w’'-]*))*)\s*\(\s*([A-Z][\w/&.-]{1,11})\s*\)")
+
+
+def _defined(text: str, context: str) -> frozenset[str]:
+    """Words of the long names ``text`` gives with an abbreviation ``context`` says: "Alternative for
+    Germany (AfD)" beside "Alice Weidel's AfD" adds no party."""
+    return frozenset(word for long, short in _DEFINITION.findall(text) if _says(context, short)
+                     for word in long.split())

@@ -32,14 +32,19 @@ _PLACE_ADVERB = re.compile(
     r"\b(?:there|here)\b(?!\s+(?:is|are|was|were|has|have|had|will|would|may|might|could|remain|seem)\b)",
     re.IGNORECASE,
 )
-_OPENING_PRONOUN = re.compile(r"^(?:this|these|that|those|it|they)\b", re.IGNORECASE)
+_OPENING_PRONOUN = re.compile(r"^(?:this|these|that|those|it|they|dies|esto|eso|isso|isto|cela|ceci|ciò)\b",
+                              re.IGNORECASE)  # and the pronouns of the other languages read (not "das", "este": articles too)
+# what someone said of something named before: boeing-machinists-strike-2024@1 (live, session 21) was headed
+# "IAM District 751 president Jon Holden said this was a defining moment tonight"
+_REPORTED_PRONOUN = re.compile(r"\b(?:said|says|say|added|adds)\s+(?:this|these)\s+(?:was|is|were|are|has|had|will|would)\b",
+                               re.IGNORECASE)
 
 
 def leans_on_context(text: str) -> bool:
     """Whether a point only makes sense after the sentence before it in its article. Valencia, live run:
     the fallback lede "Officials say at least 92 deaths have been confirmed there, ..." followed a
     headline about Spain's 158 dead; "there" was the province of Valencia, named a sentence earlier."""
-    if _OPENING_PRONOUN.match(text):
+    if _OPENING_PRONOUN.match(text) or _REPORTED_PRONOUN.search(text):
         return True
     place = _PLACE_ADVERB.search(text)
     # seeds: "... 5,000 military construction workers to restore infrastructure there" names Kursk first
@@ -60,12 +65,23 @@ def _names_its_subject(point: Point) -> bool:
 def fallback_headline_point(points: Sequence[Point]) -> Point:
     """The point a failed headline falls back to: the first of the top three (the most outlets, then
     the most echoed; one that names its subject and leans on no unseen sentence first) of at most
-    :data:`HEADLINE_WORDS` words, else the shortest of them. Live runs:
+    :data:`HEADLINE_WORDS` words that leans on no unseen sentence and is no quotation, else the shortest such
+    point (else the shortest). Live runs:
     "the shortest of the top three" made "Additionally, the Fed is now penciling in just two rate
     cuts in 2025, ..." the Fed brief's headline over the rate cut four outlets reported."""
     top = sorted(_standalone_first(points[:3]), key=lambda p: not _names_its_subject(p))
-    return next((p for p in top if len(p.text.split()) <= HEADLINE_WORDS), None) or min(
-        top, key=lambda p: len(p.text.split()))
+    standalone = [p for p in top if not leans_on_context(p.text)]
+
+    told = [p for p in standalone if not _QUOTATION.search(p.text)]
+    # Boeing@1 (fresh cluster, live run, session 21): of the top three, the one within 30 words leaned on its
+    # article ("... said this was a defining moment tonight"), and then another was a quotation ("You stood
+    # strong and you stood tall and you won."); the vote that ended the strike, 32 words, heads it
+    return (next((p for p in told if len(p.text.split()) <= HEADLINE_WORDS), None)
+            or min(told or standalone or top, key=lambda p: len(p.text.split())))
+
+
+_QUOTATION = re.compile(r"(?:^|[\s(:,])[\"“‘'](?:[^\s\"“”‘’']+\s+){3,}[^\"“”‘’']*?[\"”’'](?=$|[\s.,;:!?)])")
+"""Four or more words in quotation marks: what someone said, no headline of what happened."""
 
 
 def headline_of(text: str) -> str:
