@@ -247,6 +247,6 @@ def test_a_sentence_past_the_length_bound_is_cut_at_its_last_whole_clause() -> N
     claim = "CDU-CSU won 28.5 percent of the vote and will lead the next government"
     outcome = ground_claims(article, [StatedClaim(claim=claim)], 5)
     claims, rejected, _ = _repair_by_sentence(outcome.drafts, outcome.verified)
-    assert [c.text for c in claims] == [
-        "The CDU-CSU won 28.5 percent of the vote and will lead the next government, while Alice Weidel's AfD "
-        "reached a record 20.5 percent and pushed the Social Democrats into third place."] and not rejected
+    whole = ("The CDU-CSU won 28.5 percent of the vote and will lead the next government, while Alice Weidel's AfD "
+             "reached a record 20.5 percent and pushed the Social Democrats into third place.")
+    assert [c.text for c in claims] == [whole] and not rejected
