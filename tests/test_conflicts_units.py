@@ -75,3 +75,25 @@ def test_this_town_after_a_sentence_naming_two_places_is_still_skipped() -> None
     which one the town is, is a guess, so the sentence is no report."""
     page = next(a for a in _cluster("valencia-floods-2024") if a.id.startswith("004"))
     assert not [r for r in sentence_reports([page]) if "this town of 29,000" in r.text]
+
+
+def test_wind_speed_is_a_measure_and_gusts_another() -> None:
+    """A fresh cluster, cyclone-chido-mayotte-2024@1 (live, session 21): the wind of 200 and 220 km/h and the
+    gusts of 226 were read as nothing, each figure a distance in kilometres. A speed with a word of wind before
+    it is the wind's, in any of the pages' languages; gusts are another measure; a distance stays none."""
+    chido = ROOT / "eval" / "fresh" / "cyclone-chido-mayotte-2024"
+    articles = [load_article(p) for p in sorted(chido.glob("0*.txt"))]
+    assert measured_figures("A red alert remains in effect on Mayotte, with winds reaching up to 200 kilometers per "
+                            "hour.") == {"wind km/h": 200}
+    assert measured_figures("Alors que le vent soufflait à plus de 220km/heure.", "fr") == {"wind km/h": 220}
+    assert measured_figures("Las ráfagas de al menos 226 kilómetros por hora de Chido habían \"destruido "
+                            "completamente\"", "es") == {"gusts km/h": 226}
+    assert measured_figures("Cyclone Chido later brought gale-force winds and heavy rain to Mozambique, making "
+                            "landfall early Sunday around 40 kilometres (25 miles) south of the northern city of "
+                            "Pemba") == {}
+    winds = sorted(m["wind km/h"] for s in sentence_reports(articles) if "wind km/h" in (m := measured_figures(
+        s.text, s.article.language or "en")))
+    assert winds == [200, 220, 220]
+    # "up to 200" is a round figure that 220 agrees with (ROUND_ZEROS): no conflict of the wind on this cluster
+    conflicts = number_conflicts([], {a.id: a.id for a in articles}, sentence_reports(articles))
+    assert not [c for c in conflicts if c.topic.startswith("wind")]
