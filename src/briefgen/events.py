@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from briefgen.conflicts import quantities
 from briefgen.ingest.dates import foreign_days_of_month
 from briefgen.repeats import adds_nothing, figures, in_english, own_names
 from briefgen.verify import is_year, language_code, named_parties, unsupported_words
-from briefgen.verify.aliases import country_of
+from briefgen.verify.aliases import DEFINITION, country_of
 
 if TYPE_CHECKING:
     from briefgen.merge import VerifiedClaim
@@ -86,6 +87,12 @@ def near(a: float, b: float) -> bool:
         return True
     coarse = min(_decimals(a), _decimals(b))
     return round(a, coarse) == round(b, coarse) and max(a, b) >= 10
+
+
+def all_near(numbers: Iterable[float], others: Iterable[float]) -> bool:
+    """Every one of ``numbers`` is one of ``others`` within rounding (:func:`near`)."""
+    others = tuple(others)
+    return all(any(near(n, m) for m in others) for n in numbers)
 
 
 _NAME_RUN = re.compile(r"[A-Z][\w’'./-]*(?:\s+[A-Z][\w’'./-]*)+")
@@ -163,7 +170,7 @@ def repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim) -> bool:
     if in_english(repeat) and in_english(kept):
         return False
     mine, theirs = _stated_numbers(repeat), _stated_numbers(kept)
-    if not all(any(near(n, m) for m in theirs) for n in mine):
+    if not all_near(mine, theirs):
         return False
     shared = {n for n in mine if any(near(n, m) for m in theirs)}
     if not any(n >= 10 or n != int(n) for n in shared) and len(shared) < 2 and not (
@@ -243,7 +250,7 @@ def event_repeats_across(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: V
         return False
     numbers = _stated_numbers(repeat) - foreign_days_of_month(repeat.text)
     theirs = _stated_numbers(context)
-    if not all(any(near(n, m) for m in theirs) for n in numbers):
+    if not all_near(numbers, theirs):
         return False
     return all(_says(context.text, name) for name in cross_names(repeat))
 
@@ -271,7 +278,7 @@ def quantity_repeats(repeat: VerifiedClaim, kept: VerifiedClaim, *, known: Verif
     if not all(m in theirs and near(v, theirs[m]) and any(near(v, n) for n in stated) for m, v in mine.items()):
         return False
     context = known or kept
-    if not all(any(near(n, m) for m in _stated_numbers(context)) for n in figures(repeat)):
+    if not all_near(figures(repeat), _stated_numbers(context)):
         return False
     if not in_english(repeat):
         return all(_says(context.text, name) for name in cross_names(repeat))
@@ -284,11 +291,8 @@ SHARES = ("vote share", "turnout")
 sentence reports. A toll or a magnitude comes with what happened ("A 7.7-magnitude quake collapsed a
 high-rise"), which the rules of :mod:`briefgen.repeats` read word by word."""
 
-_DEFINITION = re.compile(r"((?:[A-Z][\w’'-]*)(?:\s+(?:for|of|and|the|[A-Z][\w’'-]*))*)\s*\(\s*([A-Z][\w/&.-]{1,11})\s*\)")
-
-
 def _defined(text: str, context: str) -> frozenset[str]:
     """Words of the long names ``text`` gives with an abbreviation ``context`` says: "Alternative for
     Germany (AfD)" beside "Alice Weidel's AfD" adds no party."""
-    return frozenset(word for long, short in _DEFINITION.findall(text) if _says(context, short)
+    return frozenset(word for long, short in DEFINITION.findall(text) if _says(context, short)
                      for word in long.split())

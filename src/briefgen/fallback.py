@@ -71,7 +71,6 @@ def fallback_headline_point(points: Sequence[Point]) -> Point:
     cuts in 2025, ..." the Fed brief's headline over the rate cut four outlets reported."""
     top = sorted(_standalone_first(points[:3]), key=lambda p: not _names_its_subject(p))
     standalone = [p for p in top if not leans_on_context(p.text)]
-
     told = [p for p in standalone if not _QUOTATION.search(p.text)]
     # Boeing@1 (fresh cluster, live run, session 21): of the top three, the one within 30 words leaned on its
     # article ("... said this was a defining moment tonight"), and then another was a quotation ("You stood

@@ -170,10 +170,9 @@ def _measured_figures(text: str, language: str = "en") -> tuple[tuple[str, float
             prison = english and after == _YEAR and _prison_term(words, i)
             if prison:
                 measures_at.append((i + 1, PRISON_YEARS))  # nearest of all, as a storey count's
-            wind = wind_speed(words, i)
+            wind = wind_speed(words, i) if word[0].isdigit() else None
             if wind is not None:
-                value = wind[1]
-                measures_at.append((i + 1, wind[0]))  # nearest of all, as a storey count's
+                measures_at.append((i + 1, wind))  # nearest of all, as a storey count's
             power = POWER_UNITS.get(following)
             lost = power is not None and _power_lost(words, i, language)
             if power is not None:
@@ -223,8 +222,8 @@ _WINDS = re.compile(r"winds?|gusts?|gale|sustained|vents?|viento|vientos|vento|v
 _GUSTS = re.compile(r"gusts?|r[áa]fagas?|rafales?|rajadas?|böen", re.IGNORECASE)
 
 
-def wind_speed(words: list[str], i: int) -> tuple[str, float] | None:
-    """The wind's measure ("wind km/h", "gusts mph") and speed when the figure at ``i`` is followed by a unit of speed and a
+def wind_speed(words: list[str], i: int) -> str | None:
+    """The wind's measure ("wind km/h", "gusts mph") when the figure at ``i`` is followed by a unit of speed and a
     word of wind comes before it: "winds reaching up to 200 kilometers per hour", "le vent soufflait à plus
     de 220km/heure", "Las ráfagas de al menos 226 kilómetros por hora" (a fresh cluster,
     cyclone-chido-mayotte-2024: no conflict was read between 200 and 220). Gusts are another measure
@@ -235,11 +234,8 @@ def wind_speed(words: list[str], i: int) -> tuple[str, float] | None:
     before = words[max(0, i - MEASURE_WINDOW) : i]
     if unit is None or not any(_WINDS.fullmatch(w) for w in before):
         return None
-    value = figure_value(words[i], "en") if words[i][0].isdigit() else None
-    if value is None:
-        return None
     gust = next((w for w in reversed(before) if _WINDS.fullmatch(w)), "")
-    return f"{GUSTS if _GUSTS.fullmatch(gust) else WIND} {'mph' if unit.group('miles') else 'km/h'}", value
+    return f"{GUSTS if _GUSTS.fullmatch(gust) else WIND} {'mph' if unit.group('miles') else 'km/h'}"
 
 
 PRISON_YEARS = "prison years"

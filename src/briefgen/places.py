@@ -28,12 +28,10 @@ from briefgen.merge import VerifiedClaim
 from briefgen.shares import is_election, vote_shares
 from briefgen.verify import QuoteMatch, named_parties
 from briefgen.verify.names import common_opening
+from briefgen.verify.words import DATE_NAMES
 
-# Dates are no subject: "Myanmar’s death toll from Friday’s powerful earthquake reached 1,644" is Myanmar's.
-_DATE_NAMES = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-                         "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                         "november", "december"])
-
+# Dates are no subject (DATE_NAMES): "Myanmar’s death toll from Friday’s powerful earthquake reached 1,644" is
+# Myanmar's.
 
 # A run of capitalised words ending in one of these names a body, not a place or a party a figure is
 # about (Jeju Air crash, live run: "The National Fire Agency confirmed that 176 people ... have been
@@ -68,7 +66,7 @@ def figure_subject(text: str, value: float, language: str = "en") -> str | None:
             continue
         for j in range(i - 1, max(0, i - MEASURE_WINDOW) - 1, -1):
             name = re.sub(r"['’]s$", "", words[j]).lower()
-            if (j > 0 and words[j][0].isupper() and _is_name(words[j]) and name not in _DATE_NAMES
+            if (j > 0 and words[j][0].isupper() and _is_name(words[j]) and name not in DATE_NAMES
                     and words[j].lower() not in bodies):
                 return name
         return None
@@ -122,7 +120,7 @@ def places_in(text: str, language: str = "en", article_text: str = "") -> frozen
     names = (part for word in named_parties(about) if word.lower() not in bodies and word != opening
              for part in re.sub(r"['’]s$", "", word).lower().split("-"))
     return frozenset(_COUNTRIES.get(name, name) for name in names
-                     if name and name not in _DATE_NAMES and name not in POWER_UNITS)
+                     if name and name not in DATE_NAMES and name not in POWER_UNITS)
 
 
 # A country's adjective names it: "The Spanish government ... 15 GW of energy disappeared" is about the

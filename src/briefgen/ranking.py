@@ -15,9 +15,9 @@ from dataclasses import replace
 
 from briefgen.brief import Point, RejectedClaim
 from briefgen.events import (
+    all_near,
     event_repeats,
     event_repeats_across,
-    near,
     quantity_repeats,
     repeats_across,
 )
@@ -108,7 +108,7 @@ def says_nothing_new(repeat: VerifiedClaim, kept: Sequence[VerifiedClaim]) -> Ve
 def gives_figures(claim: VerifiedClaim, other: VerifiedClaim) -> bool:
     """Every figure of ``other`` (:func:`~briefgen.repeats.figures`) is one of ``claim``'s within rounding
     (:func:`~briefgen.events.near`): 28,5 % and 28.5 %, 28,6 % and 28.5 %."""
-    return all(any(near(f, n) for n in claim.numbers) for f in figures(other))
+    return all_near(figures(other), claim.numbers)
 
 
 def build_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: int) -> list[Point]:
@@ -138,10 +138,14 @@ def select_points(groups: Sequence[Group], outlet_of: dict[str, str], *, limit: 
     kept: list[Group] = []
     left_out: list[tuple[Group, Group]] = []  # (repeat, the group whose point it repeats)
 
+    judged: dict[tuple[int, int], bool] = {}  # readable_over asks again of pairs the loop has judged
+
     def repeat_of(a: Group, b: Group) -> bool:
-        ra, rb = representative(a), representative(b)
-        return (repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
-                or event_repeats(ra, rb) or event_repeats_across(ra, rb) or quantity_repeats(ra, rb))
+        if (key := (id(a), id(b))) not in judged:
+            ra, rb = representative(a), representative(b)
+            judged[key] = (repeats(ra, rb) or repeats_across(ra, rb) or part_of(ra, rb) or sentence_repeats(ra, rb)
+                           or event_repeats(ra, rb) or event_repeats_across(ra, rb) or quantity_repeats(ra, rb))
+        return judged[key]
 
     def readable_over(a: Group, b: Group) -> bool:
         # a point in the brief's language takes the place of one in another language that repeats it

@@ -36,6 +36,7 @@ from briefgen.verify import (
 )
 from briefgen.verify.names import common_opening
 from briefgen.verify.support import SYNONYMS
+from briefgen.verify.words import WEEKDAYS
 
 if TYPE_CHECKING:
     from briefgen.merge import VerifiedClaim
@@ -101,16 +102,12 @@ def _credited(claim: VerifiedClaim) -> frozenset[str]:
     return frozenset(name for phrase in phrases for name in named_parties(phrase))
 
 
-WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
-"""Capitalised, but a day of the week is when, not who or where: German@13 (session 21), "German opposition
-leader Friedrich Merz won an easy victory in Sunday's national election" added only "Sunday" to the kept
-points, the winner left out of the English points for a German sentence."""
-
-
 def own_names(claim: VerifiedClaim) -> tuple[str, ...]:
     """The parties and places ``claim`` names: not its credited source, nor a first word its article
     never capitalises inside a sentence ("Despite this, the central bank ...": not a name; "Mandalay
-    is Myanmar's second-largest city" is, the article writes "in Mandalay"), nor a day of the week."""
+    is Myanmar's second-largest city" is, the article writes "in Mandalay"), nor a day of the week
+    (:data:`~briefgen.verify.words.WEEKDAYS`: German@13, session 21, "German opposition leader Friedrich Merz
+    won an easy victory in Sunday's national election" added only "Sunday" to the kept points)."""
     credited = _credited(claim)
     opening = common_opening(claim.text, claim.article.text)
     return tuple(name for name in named_parties(claim.text) if name not in credited and name != opening

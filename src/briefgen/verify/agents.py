@@ -16,7 +16,7 @@ from briefgen.verify.aliases import _matches, defined_aliases, expanded_words
 from briefgen.verify.markers import NEGATIONS
 from briefgen.verify.problem import Problem
 from briefgen.verify.scopes import _CLAUSE
-from briefgen.verify.words import STOPWORDS, stem
+from briefgen.verify.words import DATE_NAMES, STOPWORDS, stem
 
 # Words that may stand between a doer and its verb: "Kim Jong Un *has decided to* send".
 _BETWEEN = frozenset(
@@ -60,7 +60,7 @@ def _doers_in(text: str, language: str, aliases: tuple[tuple[str, str], ...]) ->
             while name and name[0].lower() in ("of", "the", *_TITLES):
                 name.pop(0)
             # "The United States on *Tuesday* described": a day or month is when, not who
-            name = [w for w in name if w.lower() not in _WHEN]
+            name = [w for w in name if w.lower() not in DATE_NAMES]
             if not name:
                 continue
             doer = expanded_words(" ".join(name), language, aliases)
@@ -107,10 +107,6 @@ def agent_problems(summary: str, support: str, *, language: str = "en", article_
 
 
 _BE = frozenset(["was", "were", "is", "are", "been", "be", "being"])
-_WHEN = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-)
 
 
 @lru_cache(maxsize=8192)

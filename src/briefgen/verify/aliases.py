@@ -97,9 +97,10 @@ claim may say. A number still keeps its role: "dead" and "injured" are different
 _SYNONYM_OF: dict[str, frozenset[str]] = {stem: group for group in SYNONYMS for stem in group}
 
 
-_DEFINED = re.compile(
+DEFINITION = re.compile(
     r"((?:[A-Z][\w’'-]*)(?:[ -](?:of|and|for|the|de|der|des|du|la|le|[A-Z][\w’'-]*))*)\s*\(\s*([A-Z][A-Za-z/&.-]{1,11})\s*\)"
 )
+"""A long name and the abbreviation it is given in brackets: "Christian Democratic Union (CDU)"."""
 
 
 # --- aliases the article defines ----------------------------------------------------
@@ -113,7 +114,7 @@ def defined_aliases(article_text: str) -> tuple[tuple[str, str], ...]:
     long form's capitalised words contain them in order), so "Merz (CDU)" defines nothing.
     """
     pairs: list[tuple[str, str]] = []
-    for match in _DEFINED.finditer(article_text):
+    for match in DEFINITION.finditer(article_text):
         long_form, abbr = match.group(1).strip(), match.group(2).strip()
         letters = [c.lower() for c in abbr if c.isalpha()]
         words = [w for w in re.split(r"[ -]+", long_form) if w]

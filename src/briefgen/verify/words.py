@@ -23,6 +23,11 @@ from briefgen.verify.text import normalize_with_map
 STOPWORDS = frozenset(
     ["a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "by", "with", "from", "as", "into", "onto", "upon", "over", "under", "about", "around", "after", "before", "since", "until", "during", "between", "among", "against", "within", "without", "via", "per", "than", "then", "so", "that", "this", "these", "those", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "while", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having", "do", "does", "did", "done", "it", "its", "it's", "their", "theirs", "them", "they", "he", "him", "his", "she", "her", "hers", "we", "our", "us", "you", "your", "i", "me", "my", "also", "too", "very", "just", "both", "each", "other", "another", "such", "same", "own", "any", "some", "all", "if", "because", "though", "although", "however", "whether", "yet", "one's", "itself", "themselves", "himself", "herself", "people", "person", "persons"]
 )
+WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+DATE_NAMES = WEEKDAYS | frozenset(["january", "february", "march", "april", "may", "june", "july", "august",
+                                   "september", "october", "november", "december"])
+"""Capitalised words that say when, not who or where: no party a claim names, no subject of a figure."""
+
 # Not stop words: "occurred", "happened". Tried (they cost the Myanmar cluster several claims), and the
 # labelled set then shipped "An earthquake occurred in Mandalay." for a quake that struck *near* it.
 
